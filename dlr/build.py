@@ -1,0 +1,62 @@
+"""Turning a composed config into objects: datamodule, net, task, callbacks, loggers and trainer."""
+
+import sys
+from pathlib import Path
+
+import pytorch_lightning as pl
+from hydra.utils import get_class, instantiate
+from omegaconf import DictConfig
+
+from dlr.data.base import TensorDataModule
+from dlr.errors import require
+from dlr.tasks.base import Task
+
+
+def build_datamodule(cfg: DictConfig) -> TensorDataModule:
+    datamodule = instantiate(cfg.data, _convert_="all")
+    datamodule.setup("fit")
+    return datamodule
+
+
+def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
+    net_class = get_class(cfg.model.net._target_)
+    accepted = getattr(net_class, "data_kinds", None)
+    require(
+        accepted is None or datamodule.data_kind in accepted,
+        "model",
+        f"model={cfg.model.name} cannot read data={cfg.data.get('name', type(datamodule).__name__)} "
+        f"({datamodule.data_kind} data); it accepts {', '.join(accepted or [])}",
+    )
+    net = instantiate(cfg.model.net, input_shape=datamodule.input_shape, output_size=datamodule.output_size, _convert_="all")
+    optimizer = instantiate(cfg.optimizer) if cfg.get("optimizer") else None
+    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    return instantiate(cfg.model.task, net=net, optimizer=optimizer, scheduler=scheduler, data_info=datamodule.describe(), _convert_="all")
+
+
+def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
+    interactive = sys.stdout.isatty()
+    return [instantiate(spec) for name, spec in (cfg.get("callbacks") or {}).items() if spec and (interactive or name != "progress_bar")]
+
+
+def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list:
+    loggers = []
+    for name, spec in (cfg.get("logger") or {}).items():
+        if not spec:
+            continue
+        if name == "wandb":
+            # One W&B run per job, named after its directory; the jobs of a sweep share a group.
+            spec = {**spec, "name": spec.get("name") or Path(run_dir).name, "group": spec.get("group") or sweep_name}
+        loggers.append(instantiate(spec))
+    return loggers
+
+
+def build_trainer(cfg: DictConfig, callbacks: list, loggers: list) -> pl.Trainer:
+    interactive = sys.stdout.isatty()
+    return instantiate(
+        cfg.trainer,
+        callbacks=callbacks,
+        logger=loggers or False,
+        enable_progress_bar=interactive and any(isinstance(c, pl.callbacks.ProgressBar) for c in callbacks),
+        enable_model_summary=any(isinstance(c, pl.callbacks.ModelSummary) for c in callbacks),
+        enable_checkpointing=any(isinstance(c, pl.callbacks.ModelCheckpoint) for c in callbacks),
+    )

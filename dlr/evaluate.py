@@ -1,0 +1,39 @@
+"""The flow behind ``eval.py``: rebuild the run stored in a checkpoint, load its weights, test, record."""
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig, OmegaConf
+
+from dlr import build, checkpoints, console
+from dlr.errors import require
+from dlr.records import scalar_metrics
+from dlr.run import RunContext, _close_experiment_trackers
+
+
+def training_config(checkpoint: dict, cfg: DictConfig) -> DictConfig:
+    stored = checkpoint.get("dlr_config")
+    require(stored is not None, "ckpt_path", "checkpoint has no dlr config; was it written by dlr's train.py?")
+    return OmegaConf.merge(OmegaConf.create(stored), cfg.get("overrides") or {})
+
+
+def evaluate(cfg: DictConfig) -> dict | None:
+    context = RunContext(cfg)
+    try:
+        ckpt_path = checkpoints.resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir, cfg.get("train_task_name", "train"), context.run_dir)
+        checkpoint = checkpoints.load_checkpoint(ckpt_path)
+        run_cfg = training_config(checkpoint, cfg)
+        pl.seed_everything(cfg.seed, workers=True, verbose=False)
+        datamodule = build.build_datamodule(run_cfg)
+        task = build.build_task(run_cfg, datamodule)
+        checkpoints.check_fits(task, checkpoint, ckpt_path, f"model={run_cfg.model.name}")
+        task.load_state_dict(checkpoint["state_dict"])
+        trainer = build.build_trainer(cfg, [], build.build_loggers(cfg, context.run_dir, None))
+        metrics = scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0])
+        metrics.update({k: float(v) for k, v in task.parameter_counts().items()})
+        record = context.finish(status="completed", metrics=metrics, checkpoint=str(ckpt_path), trained_overrides=run_cfg.get("overrides_of_training"))
+        console.print_metrics_table(metrics, context.run_dir)
+        return record
+    except (Exception, KeyboardInterrupt) as error:
+        context.fail(error)
+        return None
+    finally:
+        _close_experiment_trackers()

@@ -1,0 +1,1 @@
+"""LightningModules that say how a net learns; see :mod:`dlr.tasks.base`."""

@@ -1,0 +1,70 @@
+"""Supervised learning: classification (cross-entropy, or MSE on one-hot targets) and regression (MSE)."""
+
+import torch
+import torch.nn.functional as F
+from torchmetrics import MeanAbsoluteError, MeanMetric, MetricCollection, R2Score
+from torchmetrics.classification import MulticlassAccuracy
+
+from dlr.errors import require
+from dlr.tasks.base import Task
+
+LOSSES = ("auto", "cross_entropy", "mse")
+STAGES = ("train", "val", "test")
+
+
+class SupervisedTask(Task):
+    def __init__(self, *args, loss: str = "auto", **kwargs):
+        super().__init__(*args, **kwargs)
+        require(loss in LOSSES, "model.task.loss", f"must be one of {', '.join(LOSSES)}, got {loss!r}")
+        self.classification = self.data_info.get("task_type", "classification") == "classification"
+        require(self.classification or loss in ("auto", "mse"), "model.task.loss", "regression data needs loss=mse (or auto)")
+        self.loss_name = ("cross_entropy" if self.classification else "mse") if loss == "auto" else loss
+        self.output_size = self.data_info.get("output_size", 1)
+        # ModuleDict keys may not shadow nn.Module attributes such as `train`, hence the suffix.
+        self.losses = torch.nn.ModuleDict({f"{stage}_": MeanMetric() for stage in STAGES})
+        self.metrics = torch.nn.ModuleDict({f"{stage}_": self._metrics() for stage in STAGES})
+
+    def _metrics(self) -> MetricCollection:
+        if self.classification:
+            return MetricCollection({"acc": MulticlassAccuracy(self.output_size, average="micro")})
+        return MetricCollection({"mae": MeanAbsoluteError(), "r2": R2Score()})
+
+    def loss(self, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.loss_name == "cross_entropy":
+            return F.cross_entropy(outputs, y)
+        target = F.one_hot(y, self.output_size).to(outputs.dtype) if self.classification else y.view_as(outputs).to(outputs.dtype)
+        return F.mse_loss(outputs, target)
+
+    def _step(self, batch, stage: str) -> torch.Tensor:
+        x, y = batch
+        outputs = self.net(x)
+        loss = self.loss(outputs, y)
+        self.losses[f"{stage}_"].update(loss.detach(), weight=len(y))
+        predictions = outputs.detach() if self.classification else outputs.detach().view_as(y).float()
+        self.metrics[f"{stage}_"].update(predictions, y)
+        return loss
+
+    def training_step(self, batch, batch_idx):
+        return self._step(batch, "train")
+
+    def validation_step(self, batch, batch_idx):
+        self._step(batch, "val")
+
+    def test_step(self, batch, batch_idx):
+        self._step(batch, "test")
+
+    def _log_epoch(self, stage: str) -> None:
+        values = {f"{stage}/loss": self.losses[f"{stage}_"].compute()}
+        values.update({f"{stage}/{name}": value for name, value in self.metrics[f"{stage}_"].compute().items()})
+        self.log_dict(values)  # torchmetrics already syncs across DDP ranks in compute()
+        self.losses[f"{stage}_"].reset()
+        self.metrics[f"{stage}_"].reset()
+
+    def on_train_epoch_end(self):
+        self._log_epoch("train")
+
+    def on_validation_epoch_end(self):
+        self._log_epoch("val")
+
+    def on_test_epoch_end(self):
+        self._log_epoch("test")

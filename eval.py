@@ -1,0 +1,16 @@
+"""Evaluate a checkpoint on its run's test split: `python eval.py ckpt_path=outputs/runs/.../last.ckpt`."""
+
+import hydra
+from omegaconf import DictConfig
+
+import dlr  # noqa: F401  (registers the config resolvers)
+from dlr.evaluate import evaluate
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="eval")
+def main(cfg: DictConfig) -> None:
+    evaluate(cfg)
+
+
+if __name__ == "__main__":
+    main()

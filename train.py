@@ -1,0 +1,17 @@
+"""Train (and test) one composed experiment: `python train.py model=cnn width=64`, or sweep with `-m`."""
+
+import hydra
+from omegaconf import DictConfig
+
+import dlr  # noqa: F401  (registers the config resolvers)
+from dlr.run import train
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    record = train(cfg)
+    return None if record is None else record["metrics"].get("test/acc", record["metrics"].get("test/loss"))
+
+
+if __name__ == "__main__":
+    main()
