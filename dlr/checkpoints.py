@@ -30,7 +30,7 @@ def resolve_checkpoint(ckpt_path: str | None, log_dir: str, task_name: str, run_
 
 def load_checkpoint(path: str | Path) -> dict:
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # a truncated or foreign file
         raise ConfigError("ckpt_path", f"cannot read {path} as a checkpoint ({type(error).__name__})") from None
 
@@ -45,11 +45,18 @@ def state_dict_mismatches(expected: dict[str, torch.Tensor], found: dict[str, to
     }
 
 
-def check_fits(module: nn.Module, checkpoint: dict, path: str | Path, what: str) -> None:
-    """Fail in one line when the checkpoint's weights cannot load into ``module`` exactly."""
-    problems = state_dict_mismatches(module.state_dict(), checkpoint.get("state_dict", {}))
+def check_fits(
+    module: nn.Module, checkpoint: dict, path: str | Path, what: str, key: str = "ckpt_path", ignore=(), hint: str = ""
+) -> None:
+    """Fail in one line when the checkpoint's weights cannot load into ``module`` exactly.
+
+    Keys in ``ignore`` are left out of the comparison (a fine-tuned net's new head); ``hint`` ends the message.
+    """
+    expected = {k: v for k, v in module.state_dict().items() if k not in ignore}
+    found = {k: v for k, v in checkpoint.get("state_dict", {}).items() if k not in ignore}
+    problems = state_dict_mismatches(expected, found)
     if not any(problems.values()):
         return
     parts = [f"{kind}: {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}" for kind, keys in problems.items() if keys]
     trained = (checkpoint.get("dlr_config") or {}).get("model", {}).get("name", "another model")
-    raise ConfigError("ckpt_path", f"{path} was written by {trained} and does not fit {what} ({'; '.join(parts)})")
+    raise ConfigError(key, f"{path} was written by {trained} and does not fit {what} ({'; '.join(parts)}){hint}")

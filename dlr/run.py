@@ -16,7 +16,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlr import build, checkpoints, console
 from dlr.errors import ConfigError, require
+from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics, write_record
+from dlr.studies.resume import completed_before
+from dlr.tabular.benchmark import run_benchmark
+from dlr.tabular.runner import fit_estimator
+from dlr.transfer.apply import apply_transfer
 
 
 def validate(cfg: DictConfig) -> None:
@@ -52,6 +57,7 @@ class RunContext:
         return self.record
 
     def fail(self, error: BaseException) -> None:
+        error = _root_config_error(error)
         message = str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"
         self.finish(status="failed", error=message)
         console.print_error(message)
@@ -61,12 +67,26 @@ class RunContext:
             raise error
 
 
+def _root_config_error(error: BaseException) -> BaseException:
+    """Hydra wraps errors raised while instantiating; a ConfigError inside is what the user needs to see."""
+    cause = error
+    while cause is not None:
+        if isinstance(cause, ConfigError):
+            return cause
+        cause = cause.__cause__
+    return error
+
+
 def _close_experiment_trackers() -> None:
     if "wandb" in sys.modules:
         sys.modules["wandb"].finish()  # otherwise the next job of a sweep would write into this W&B run
 
 
 def train(cfg: DictConfig) -> dict | None:
+    earlier = completed_before(cfg)
+    if earlier is not None:  # a resumed sweep: this job already completed
+        console.console.print(f"already completed, skipped: {earlier['run_dir']}")
+        return earlier
     context = RunContext(cfg)
     try:
         return _train(cfg, context)
@@ -81,22 +101,35 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     validate(cfg)
     console.print_config_tree(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    if cfg.get("tabular_benchmark"):  # experiment=tabular_benchmark: many runs, one table
+        return run_benchmark(cfg, context)
+    if cfg.model.get("estimator"):  # tree ensembles, TabPFN: fitted outside Lightning, recorded alike
+        return fit_estimator(cfg, context)
+    if cfg.get("transfer_study"):  # experiment=transfer_study: pretrain, then fine-tune many ways
+        from dlr.studies.transfer_study import run_transfer_study  # here: the study itself calls train()
+
+        return run_transfer_study(cfg, context)
     datamodule = build.build_datamodule(cfg)
     task = build.build_task(cfg, datamodule)
+    transfer_callbacks = apply_transfer(task, cfg.get("transfer"), context.run_dir)  # load, freeze, LoRA, ...
+    quant_plan = QuantPlan(cfg, task, datamodule)  # precision check, QAT/QLoRA/bnb set-up, memory estimate
     task.run_config = OmegaConf.to_container(cfg, resolve=True)
     ckpt_path = checkpoints.resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.log_dir, cfg.task_name, context.run_dir)
     if ckpt_path is not None:
         checkpoints.check_fits(task, checkpoints.load_checkpoint(ckpt_path), ckpt_path, f"model={cfg.model.name}")
     _save_label_noise(datamodule, context.run_dir)
 
-    trainer = build.build_trainer(cfg, build.build_callbacks(cfg), build.build_loggers(cfg, context.run_dir, context.sweep_name))
+    callbacks = build.build_callbacks(cfg) + transfer_callbacks + quant_plan.callbacks
+    trainer = build.build_trainer(cfg, callbacks, build.build_loggers(cfg, context.run_dir, context.sweep_name), **quant_plan.trainer_kwargs)
     counts = task.parameter_counts()
     _announce(trainer, task, counts, task.run_config)
+    quant_plan.log_estimate(trainer)
     if cfg.get("train", True):
         trainer.fit(task, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
     metrics = scalar_metrics(trainer.callback_metrics)
     if cfg.get("test", True):
         metrics.update(scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0]))
+    metrics.update(quant_plan.finish(trainer, task, datamodule, metrics, context.run_dir))  # quantized test, memory
     metrics.update({k: float(v) for k, v in counts.items()})
     best = getattr(trainer.checkpoint_callback, "best_model_path", None) or None
     record = context.finish(status="completed", metrics=metrics, data=datamodule.describe(), resumed_from=str(ckpt_path) if ckpt_path else None, best_checkpoint=best)
@@ -105,8 +138,8 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
 
 
 def _announce(trainer: pl.Trainer, task, counts: dict[str, int], config: dict) -> None:
-    share = 100.0 * counts["params/trainable"] / max(counts["params/total"], 1)
-    console.console.print(f"parameters: {counts['params/trainable']:,} trainable of {counts['params/total']:,} ({share:.1f}%)")
+    share = counts["params/trainable_pct"]
+    console.console.print(f"parameters: {counts['params/trainable']:,} trainable of {counts['params/total']:,} ({share:.2f}%)")
     for logger in trainer.loggers:
         logger.log_hyperparams(config)
         logger.log_metrics({k: float(v) for k, v in counts.items()}, step=0)

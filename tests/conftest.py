@@ -3,15 +3,19 @@
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
+import torch
 from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
-import dlr  # noqa: F401  (registers resolvers)
+from dlr.compose import compose_config
 
 ROOT = Path(__file__).resolve().parents[1]
-CONF = ROOT / "conf"
+
+# Test models are tiny: a second intra-op thread buys nothing and stalls badly when the cores are shared.
+torch.set_num_threads(1)
+
+# Overrides for a quick in-process run with no files beyond metrics.json.
+FAST = ["trainer.max_epochs=3", "callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]
 
 
 @pytest.fixture(scope="session")
@@ -22,25 +26,12 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def make_cfg(tmp_path, data_dir):
-    """``make_cfg(overrides, config_name="train")`` composes a config whose outputs land in tmp_path."""
+    """``make_cfg(overrides, config_name="train", run_name="run")`` composes a config writing into tmp_path."""
 
     def _make(overrides: list[str] | None = None, config_name: str = "train", run_name: str = "run") -> DictConfig:
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(str(CONF), version_base="1.3"):
-            cfg = compose(config_name, overrides=list(overrides or []), return_hydra_config=True)
-        with open_dict(cfg):
-            cfg.paths.root_dir = str(ROOT)
-            cfg.paths.data_dir = str(data_dir)
-            cfg.paths.log_dir = str(tmp_path / "outputs")
-            cfg.paths.output_dir = str(tmp_path / "outputs" / run_name)
-            cfg.hydra.runtime.output_dir = cfg.paths.output_dir
-        HydraConfig.instance().set_config(cfg)
-        with open_dict(cfg):
-            del cfg.hydra  # as in a real run, where the job's config holds no `hydra` node
-        return cfg
+        log_dir = tmp_path / "outputs"
+        # Laid out as real runs are (runs/<task_name>/<run>), so `ckpt_path=last` finds them.
+        return compose_config(overrides, log_dir / "runs" / config_name / run_name, config_name, data_dir=data_dir, log_dir=log_dir)
 
     yield _make
     GlobalHydra.instance().clear()
-
-
-FAST = ["trainer.max_epochs=3", "callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]

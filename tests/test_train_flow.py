@@ -1,12 +1,15 @@
-"""The real train flow, in-process: it learns, records, resumes exactly and reproduces."""
+"""The real train/eval flow, in-process: it learns, records, evaluates, resumes exactly and reproduces."""
 
 import json
+from pathlib import Path
 
-import torch
+import pytest
 
 from dlr.evaluate import evaluate
 from dlr.run import train
 from tests.conftest import FAST
+
+SMALL = ["data.num_samples=1000", "logger=none", "trainer.num_sanity_val_steps=0"]
 
 
 def test_default_mlp_learns_mnist1d_and_writes_record(make_cfg):
@@ -14,5 +17,42 @@ def test_default_mlp_learns_mnist1d_and_writes_record(make_cfg):
     record = train(cfg)
     assert record["status"] == "completed"
     assert record["metrics"]["test/acc"] > 0.3  # chance is 0.1
-    on_disk = json.loads(open(f"{cfg.paths.output_dir}/metrics.json").read())
-    assert on_disk["status"] == "completed" and on_disk["metrics"]["params/total"] == 40 * 100 + 100 + 100 * 100 + 100 + 100 * 10 + 10
+    on_disk = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
+    assert on_disk["status"] == "completed" and on_disk["seed"] == 0
+    assert on_disk["metrics"]["params/total"] == (40 * 100 + 100) + (100 * 100 + 100) + (100 * 10 + 10)
+    assert {"train/loss", "val/acc", "test/acc", "params/trainable"} <= set(on_disk["metrics"])
+    assert (Path(cfg.paths.output_dir) / "csv" / "metrics.csv").is_file()
+    assert (Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_eval_of_last_checkpoint_matches_training_test_metrics(make_cfg):
+    trained = train(make_cfg([*SMALL, "trainer.max_epochs=2"], run_name="train"))
+    last = Path(trained["run_dir"]) / "checkpoints" / "last.ckpt"
+    evaluated = evaluate(make_cfg([f"ckpt_path={last}", "logger=none"], config_name="eval", run_name="eval"))
+    assert evaluated["status"] == "completed"
+    assert evaluated["metrics"]["test/acc"] == pytest.approx(trained["metrics"]["test/acc"], abs=1e-7)
+    assert evaluated["metrics"]["test/loss"] == pytest.approx(trained["metrics"]["test/loss"], rel=1e-6)
+
+
+def test_interrupted_then_resumed_equals_uninterrupted(make_cfg):
+    # Dropout and a cosine schedule make the RNG and scheduler state matter.
+    common = [*SMALL, "model.net.dropout=0.2", "scheduler=cosine", "scheduler.T_max=4"]
+    whole = train(make_cfg([*common, "trainer.max_epochs=4"], run_name="whole"))
+    first = train(make_cfg([*common, "trainer.max_epochs=2"], run_name="first"))
+    resumed = train(make_cfg([*common, "trainer.max_epochs=4", "ckpt_path=last"], run_name="resumed"))
+    assert resumed["resumed_from"].startswith(first["run_dir"])
+    for key in ("train/loss", "val/loss", "test/loss", "test/acc"):
+        assert resumed["metrics"][key] == pytest.approx(whole["metrics"][key], rel=1e-6), key
+
+
+def test_same_seed_same_metrics_other_seed_differs(make_cfg):
+    runs = [train(make_cfg([*FAST, "data.num_samples=1000", f"seed={s}"], run_name=f"s{i}")) for i, s in enumerate((3, 3, 4))]
+    assert runs[0]["metrics"] == runs[1]["metrics"]
+    assert runs[0]["metrics"]["train/loss"] != runs[2]["metrics"]["train/loss"]
+
+
+def test_label_noise_indices_are_saved_in_the_run(make_cfg):
+    cfg = make_cfg([*FAST, "data.num_samples=1000", "data.label_noise=0.25", "trainer.max_epochs=1"])
+    train(cfg)
+    saved = json.loads((Path(cfg.paths.output_dir) / "label_noise_indices.json").read_text())
+    assert saved["label_noise"] == 0.25 and len(saved["indices"]) == round(0.25 * 720)

@@ -14,10 +14,11 @@ import torch
 from torch import nn
 
 
-def count_parameters(module: nn.Module) -> dict[str, int]:
+def count_parameters(module: nn.Module) -> dict[str, float]:
     total = sum(p.numel() for p in module.parameters())
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
-    return {"params/total": total, "params/trainable": trainable}
+    share = round(100.0 * trainable / max(total, 1), 4)
+    return {"params/total": total, "params/trainable": trainable, "params/trainable_pct": share}
 
 
 class Task(pl.LightningModule):
@@ -35,28 +36,48 @@ class Task(pl.LightningModule):
         self.data_info = data_info or {}
         #: The composed config, stored in every checkpoint so eval.py can rebuild the run.
         self.run_config: dict | None = None
+        #: Set by dlr.transfer: learning-rate multipliers by parameter name (discriminative LR), and whether
+        #: frozen parameters join the optimizer anyway, so that a callback can unfreeze them later.
+        self.lr_multipliers: dict[str, float] = {}
+        self.optimize_frozen = False
 
     def forward(self, x):
         return self.net(x)
 
-    def parameter_counts(self) -> dict[str, int]:
+    def parameter_counts(self) -> dict[str, float]:
         return count_parameters(self)
 
+    def parameter_groups(self) -> list[dict]:
+        """The optimized parameters, one group per learning-rate multiplier (a single group by default)."""
+        groups: dict[float, list[nn.Parameter]] = {}
+        for name, param in self.named_parameters():
+            if param.requires_grad or self.optimize_frozen:
+                groups.setdefault(self.lr_multipliers.get(name, 1.0), []).append(param)
+        return [{"params": params, "lr_multiplier": multiplier} for multiplier, params in groups.items()]
+
     def configure_optimizers(self):
-        params = [p for p in self.parameters() if p.requires_grad]
-        optimizer = self.optimizer_factory(params)
+        optimizer = self.optimizer_factory(self.parameter_groups())
+        for group in optimizer.param_groups:  # the optimizer's lr, scaled per group (discriminative LR)
+            group["lr"] *= group["lr_multiplier"]
         if self.scheduler_factory is None:
             return optimizer
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.scheduler_factory(optimizer), "interval": "epoch"}}
 
     # Lightning restores epoch, optimizer and scheduler; the RNG streams (dropout, sampling) are ours to restore.
+    # Everything stored is tensors and plain Python, so checkpoints load with torch's weights_only=True.
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["dlr_rng"] = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+        name, keys, position, has_gauss, gauss = np.random.get_state()
+        checkpoint["dlr_rng"] = {
+            "torch": torch.get_rng_state(),
+            "numpy": [name, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, gauss],
+            "python": random.getstate(),
+        }
         checkpoint["dlr_config"] = self.run_config
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         rng = checkpoint.get("dlr_rng")
         if rng is not None:
             torch.set_rng_state(rng["torch"])
-            np.random.set_state(rng["numpy"])
+            name, keys, position, has_gauss, gauss = rng["numpy"]
+            np.random.set_state((name, keys.numpy().astype(np.uint32), position, has_gauss, gauss))
             random.setstate(rng["python"])

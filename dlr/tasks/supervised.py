@@ -2,11 +2,12 @@
 
 import torch
 import torch.nn.functional as F
-from torchmetrics import MeanAbsoluteError, MeanMetric, MetricCollection, R2Score
+from torchmetrics import MeanAbsoluteError, MetricCollection, R2Score
 from torchmetrics.classification import MulticlassAccuracy
 
 from dlr.errors import require
 from dlr.tasks.base import Task
+from dlr.tasks.epoch_metrics import EpochMetrics
 
 LOSSES = ("auto", "cross_entropy", "mse")
 STAGES = ("train", "val", "test")
@@ -21,8 +22,7 @@ class SupervisedTask(Task):
         self.loss_name = ("cross_entropy" if self.classification else "mse") if loss == "auto" else loss
         self.output_size = self.data_info.get("output_size", 1)
         # ModuleDict keys may not shadow nn.Module attributes such as `train`, hence the suffix.
-        self.losses = torch.nn.ModuleDict({f"{stage}_": MeanMetric() for stage in STAGES})
-        self.metrics = torch.nn.ModuleDict({f"{stage}_": self._metrics() for stage in STAGES})
+        self.epoch_metrics = torch.nn.ModuleDict({f"{stage}_": EpochMetrics(self._metrics()) for stage in STAGES})
 
     def _metrics(self) -> MetricCollection:
         if self.classification:
@@ -39,9 +39,8 @@ class SupervisedTask(Task):
         x, y = batch
         outputs = self.net(x)
         loss = self.loss(outputs, y)
-        self.losses[f"{stage}_"].update(loss.detach(), weight=len(y))
-        predictions = outputs.detach() if self.classification else outputs.detach().view_as(y).float()
-        self.metrics[f"{stage}_"].update(predictions, y)
+        predictions = outputs.detach().argmax(1) if self.classification else outputs.detach().view_as(y).float()
+        self.epoch_metrics[f"{stage}_"].add(loss, predictions, y)
         return loss
 
     def training_step(self, batch, batch_idx):
@@ -54,11 +53,8 @@ class SupervisedTask(Task):
         self._step(batch, "test")
 
     def _log_epoch(self, stage: str) -> None:
-        values = {f"{stage}/loss": self.losses[f"{stage}_"].compute()}
-        values.update({f"{stage}/{name}": value for name, value in self.metrics[f"{stage}_"].compute().items()})
-        self.log_dict(values)  # torchmetrics already syncs across DDP ranks in compute()
-        self.losses[f"{stage}_"].reset()
-        self.metrics[f"{stage}_"].reset()
+        # torchmetrics syncs across DDP ranks in compute(), so no sync_dist here.
+        self.log_dict(self.epoch_metrics[f"{stage}_"].compute(stage))
 
     def on_train_epoch_end(self):
         self._log_epoch("train")

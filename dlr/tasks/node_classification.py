@@ -1,0 +1,24 @@
+"""Supervised learning on graphs: per-node labels are scored on the current split's nodes only.
+
+In transductive node classification every split holds the whole graph and the net predicts every node,
+but the labels mark only the split's nodes (the others are ``-1``, see :mod:`dlr.data.graphs`), so the
+loss and the metrics keep the labelled nodes. Per-graph labels (graph classification) pass through as in
+:class:`~dlr.tasks.supervised.SupervisedTask`, so one task serves both levels.
+"""
+
+import torch
+
+from dlr.data.graphs import UNLABELLED
+from dlr.tasks.supervised import SupervisedTask
+
+
+class NodeClassificationTask(SupervisedTask):
+    def _step(self, batch, stage: str) -> torch.Tensor:
+        x, y = batch
+        outputs = self.net(x)
+        if y.dim() > 1:  # (batch, nodes) labels against (batch, nodes, classes) outputs
+            labelled = y != UNLABELLED
+            outputs, y = outputs[labelled], y[labelled]
+        loss = self.loss(outputs, y)
+        self.epoch_metrics[f"{stage}_"].add(loss, outputs.detach().argmax(-1), y)
+        return loss
