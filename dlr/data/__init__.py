@@ -1,0 +1,1 @@
+"""LightningDataModules serving in-memory tensors; see :mod:`dlr.data.base`."""

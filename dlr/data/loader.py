@@ -1,0 +1,56 @@
+"""Batches sliced from in-memory tensors.
+
+A per-sample ``__getitem__`` plus collate costs more than a small model's whole step, so the loader
+permutes the tensors once per epoch and yields contiguous views. The permutation depends only on
+``(seed, epoch)``, which makes shuffling reproducible and a resumed run identical to an uninterrupted one.
+Under DDP each rank takes an equal, disjoint share of every epoch's permutation.
+"""
+
+from collections.abc import Callable, Iterator
+
+import torch
+
+
+class TensorLoader:
+    def __init__(
+        self,
+        tensors: tuple[torch.Tensor, ...],
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        epoch_fn: Callable[[], int] | None = None,
+    ):
+        self.tensors = tensors
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.rank = rank
+        self.world_size = world_size
+        # The trainer's epoch when given (so a resumed run continues the same sequence), else a local count.
+        self.epoch_fn = epoch_fn
+        self.epoch = 0
+        self.samples_per_rank = len(tensors[0]) // world_size if world_size > 1 else len(tensors[0])
+
+    def __len__(self) -> int:
+        return -(-self.samples_per_rank // self.batch_size)
+
+    def _epoch_indices(self) -> torch.Tensor | None:
+        n = len(self.tensors[0])
+        if not self.shuffle and self.world_size == 1:
+            return None
+        if self.shuffle:
+            epoch = self.epoch_fn() if self.epoch_fn is not None else self.epoch
+            generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
+            order = torch.randperm(n, generator=generator)
+        else:
+            order = torch.arange(n)
+        return order[self.rank : self.samples_per_rank * self.world_size : self.world_size]
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        indices = self._epoch_indices()
+        tensors = self.tensors if indices is None else tuple(t[indices] for t in self.tensors)
+        self.epoch += 1
+        for start in range(0, self.samples_per_rank, self.batch_size):
+            yield tuple(t[start : start + self.batch_size] for t in tensors)

@@ -1,0 +1,16 @@
+"""Feature preprocessing shared by the table datamodules: fitted on training rows only."""
+
+import torch
+
+
+def standardize(train: torch.Tensor, *others: torch.Tensor) -> list[torch.Tensor]:
+    mean = train.mean(0, keepdim=True)
+    std = train.std(0, keepdim=True).clamp_min(1e-8)
+    return [(t - mean) / std for t in (train, *others)]
+
+
+def split_indices(n: int, test_fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A seeded (train, test) index split; the test rows do not depend on the run's other settings."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    n_test = int(round(test_fraction * n))
+    return order[n_test:], order[:n_test]
