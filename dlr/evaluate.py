@@ -5,6 +5,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlr import build, checkpoints, console
 from dlr.errors import require
+from dlr.quant.plan import evaluate_quantized
 from dlr.records import scalar_metrics
 from dlr.run import RunContext, _close_experiment_trackers
 
@@ -28,8 +29,9 @@ def evaluate(cfg: DictConfig) -> dict | None:
         task.load_state_dict(checkpoint["state_dict"])
         trainer = build.build_trainer(cfg, [], build.build_loggers(cfg, context.run_dir, None))
         metrics = scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0])
+        metrics.update(evaluate_quantized(cfg, trainer, task, datamodule, metrics, context.run_dir))  # quantization=...
         metrics.update({k: float(v) for k, v in task.parameter_counts().items()})
-        record = context.finish(status="completed", metrics=metrics, checkpoint=str(ckpt_path), trained_overrides=run_cfg.get("overrides_of_training"))
+        record = context.finish(status="completed", metrics=metrics, checkpoint=str(ckpt_path))
         console.print_metrics_table(metrics, context.run_dir)
         return record
     except (Exception, KeyboardInterrupt) as error:

@@ -1,0 +1,75 @@
+"""Regenerate the README's architecture table from real runs.
+
+    python scripts/zoo_table.py [--only vae,esn] [--out docs/zoo_table.md]
+
+Every ``conf/model/*.yaml`` with a ``zoo:`` block is trained once through ``dlr.run.train`` at its default
+budget plus the block's ``overrides``; the table reports the block's metric from the run's record.
+Prints the rows as JSON and writes the markdown table.
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+from rich.progress import track
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dlr.compose import CONF_DIR, compose_config  # noqa: E402
+from dlr.run import train  # noqa: E402
+
+QUIET = ["callbacks=none", "logger=none"]
+
+
+def zoo_entries(only: set[str] | None) -> list[tuple[str, dict]]:
+    entries = []
+    for path in sorted((CONF_DIR / "model").glob("*.yaml")):
+        block = (yaml.safe_load(path.read_text()) or {}).get("zoo")
+        if block and (only is None or path.stem in only):
+            entries.append((path.stem, block))
+    return entries
+
+
+def run_entry(name: str, block: dict, workdir: Path) -> dict:
+    overrides = [f"model={name}", *block.get("overrides", []), *QUIET]
+    cfg = compose_config(overrides, workdir / name, log_dir=workdir)
+    record = train(cfg) or {"status": "failed", "metrics": {}}
+    value = record.get("metrics", {}).get(block["metric"])
+    return {
+        "architecture": block["architecture"],
+        "config": name,
+        "rule": block.get("rule", ""),
+        "data": block.get("data", ""),
+        "metric": block["metric"],
+        "value": value,
+        "status": record["status"],
+        "command": "python train.py " + " ".join(overrides[: -len(QUIET)]),
+    }
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| architecture | config | training rule | data | metric | value |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        value = f"{r['value']:.4g}" if isinstance(r["value"], float) else r["status"]
+        lines.append(f"| {r['architecture']} | `{r['config']}` | {r['rule']} | {r['data']} | `{r['metric']}` | {value} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated model configs")
+    parser.add_argument("--out", default="docs/zoo_table.md")
+    args = parser.parse_args()
+    entries = zoo_entries(set(args.only.split(",")) if args.only else None)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [run_entry(name, block, Path(tmp)) for name, block in track(entries, description="zoo", console=None)]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(markdown(rows))
+    print(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

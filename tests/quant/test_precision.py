@@ -1,0 +1,47 @@
+"""Each Lightning precision trains a few steps on this CPU; fp16 needs the larger eps; a GPU ask fails in one line."""
+
+import functools
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from dlr.quant.precision import with_eps
+from dlr.run import train
+from tests.conftest import FAST
+
+FEW_STEPS = [*FAST, "trainer.max_epochs=1", "trainer.limit_train_batches=6", "trainer.limit_val_batches=2", "trainer.limit_test_batches=2", "data.num_samples=1000"]
+
+
+@pytest.mark.parametrize("precision", ["32-true", "64-true", "bf16-mixed", "bf16-true", "16-mixed", "16-true"])
+def test_each_precision_trains_a_few_steps_on_cpu(make_cfg, precision):
+    record = train(make_cfg([*FEW_STEPS, f"precision={precision}"]))
+    assert record["status"] == "completed", record.get("error")
+    metrics = record["metrics"]
+    assert math.isfinite(metrics["train/loss"]) and metrics["train/loss"] < math.log(10)  # below chance-level loss
+
+
+def test_fp16_with_adamw_default_eps_goes_to_nan_and_the_config_eps_fixes_it(make_cfg):
+    common = [*FEW_STEPS, "precision=16-true"]
+    broken = train(make_cfg([*common, "precision.optimizer_eps=null"], run_name="broken"))
+    fixed = train(make_cfg(common, run_name="fixed"))
+    assert math.isnan(broken["metrics"]["train/loss"])
+    assert math.isfinite(fixed["metrics"]["train/loss"])
+
+
+def test_eps_is_given_only_to_optimizers_that_have_one():
+    adamw = with_eps(functools.partial(torch.optim.AdamW, lr=0.1), 1e-4)
+    sgd = functools.partial(torch.optim.SGD, lr=0.1)
+    assert adamw.keywords == {"lr": 0.1, "eps": 1e-4}
+    assert with_eps(sgd, 1e-4) is sgd
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error a CPU-only machine gives")
+def test_asking_for_a_gpu_precision_without_cuda_fails_in_one_line(make_cfg):
+    cfg = make_cfg([*FEW_STEPS, "trainer.accelerator=gpu", "precision=bf16-mixed"])
+    with pytest.raises(SystemExit):
+        train(cfg)
+    record = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
+    assert record["status"] == "failed" and "CUDA is not available" in record["error"] and "\n" not in record["error"]

