@@ -1,5 +1,7 @@
 """Turning a composed config into objects: datamodule, net, task, callbacks, loggers and trainer."""
 
+import inspect
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +29,9 @@ def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
         f"model={cfg.model.name} cannot read data={cfg.data.get('name', type(datamodule).__name__)} "
         f"({datamodule.data_kind} data); it accepts {', '.join(accepted or [])}",
     )
-    net = instantiate(cfg.model.net, input_shape=datamodule.input_shape, output_size=datamodule.output_size, _convert_="all")
+    # A net that declares `data_info` gets the data's facts too (data_kind, graph readout, ...), as tasks do.
+    facts = {"data_info": datamodule.describe()} if "data_info" in inspect.signature(net_class).parameters else {}
+    net = instantiate(cfg.model.net, input_shape=datamodule.input_shape, output_size=datamodule.output_size, **facts, _convert_="all")
     optimizer = instantiate(cfg.optimizer) if cfg.get("optimizer") else None
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
     return instantiate(cfg.model.task, net=net, optimizer=optimizer, scheduler=scheduler, data_info=datamodule.describe(), _convert_="all")
@@ -50,13 +54,21 @@ def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list
     return loggers
 
 
-def build_trainer(cfg: DictConfig, callbacks: list, loggers: list) -> pl.Trainer:
+def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> pl.Trainer:
+    """``extra`` overrides trainer arguments a plugin decides (bitsandbytes: ``plugins``, ``precision``)."""
     interactive = sys.stdout.isatty()
-    return instantiate(
+    trainer = instantiate(
         cfg.trainer,
         callbacks=callbacks,
         logger=loggers or False,
         enable_progress_bar=interactive and any(isinstance(c, pl.callbacks.ProgressBar) for c in callbacks),
         enable_model_summary=any(isinstance(c, pl.callbacks.ModelSummary) for c in callbacks),
         enable_checkpointing=any(isinstance(c, pl.callbacks.ModelCheckpoint) for c in callbacks),
+        **extra,
     )
+    if isinstance(trainer.accelerator, pl.accelerators.CPUAccelerator):
+        # Lightning sets this on import to keep CUDA uninitialised before a fork. Without a GPU it makes
+        # every torch.cuda.is_available() - called by each optimizer step - dlopen NVML again and fail,
+        # which costs more than a small model's step. dlr never forks (DDP and sweeps spawn).
+        os.environ.pop("PYTORCH_NVML_BASED_CUDA_CHECK", None)
+    return trainer

@@ -59,7 +59,9 @@ def main() -> None:
     parser.add_argument("--widths", type=int, nargs="+", default=[16, 100, 300])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch intra-op threads for both sides")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     results = {"epochs": args.epochs, "threads": torch.get_num_threads(), "widths": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for width in args.widths:
