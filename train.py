@@ -10,7 +10,11 @@ from dlr.run import train
 @hydra.main(version_base="1.3", config_path="conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     record = train(cfg)
-    return None if record is None else record["metrics"].get("test/acc", record["metrics"].get("test/loss"))
+    if record is None:
+        return None
+    # The value a hyperparameter search (hparams_search=optuna) optimizes.
+    metrics = record["metrics"]
+    return metrics.get(cfg.get("optimized_metric") or "test/acc", metrics.get("test/loss"))
 
 
 if __name__ == "__main__":

@@ -30,16 +30,35 @@ def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
         f"({datamodule.data_kind} data); it accepts {', '.join(accepted or [])}",
     )
     # A net that declares `data_info` gets the data's facts too (data_kind, graph readout, ...), as tasks do.
-    facts = {"data_info": datamodule.describe()} if "data_info" in inspect.signature(net_class).parameters else {}
-    net = instantiate(cfg.model.net, input_shape=datamodule.input_shape, output_size=datamodule.output_size, **facts, _convert_="all")
+    facts = (
+        {"data_info": datamodule.describe()} if "data_info" in inspect.signature(net_class).parameters else {}
+    )
+    net = instantiate(
+        cfg.model.net,
+        input_shape=datamodule.input_shape,
+        output_size=datamodule.output_size,
+        **facts,
+        _convert_="all",
+    )
     optimizer = instantiate(cfg.optimizer) if cfg.get("optimizer") else None
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    return instantiate(cfg.model.task, net=net, optimizer=optimizer, scheduler=scheduler, data_info=datamodule.describe(), _convert_="all")
+    return instantiate(
+        cfg.model.task,
+        net=net,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        data_info=datamodule.describe(),
+        _convert_="all",
+    )
 
 
 def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
     interactive = sys.stdout.isatty()
-    return [instantiate(spec) for name, spec in (cfg.get("callbacks") or {}).items() if spec and (interactive or name != "progress_bar")]
+    return [
+        instantiate(spec)
+        for name, spec in (cfg.get("callbacks") or {}).items()
+        if spec and (interactive or name != "progress_bar")
+    ]
 
 
 def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list:
@@ -49,7 +68,11 @@ def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list
             continue
         if name == "wandb":
             # One W&B run per job, named after its directory; the jobs of a sweep share a group.
-            spec = {**spec, "name": spec.get("name") or Path(run_dir).name, "group": spec.get("group") or sweep_name}
+            spec = {
+                **spec,
+                "name": spec.get("name") or Path(run_dir).name,
+                "group": spec.get("group") or sweep_name,
+            }
         loggers.append(instantiate(spec))
     return loggers
 

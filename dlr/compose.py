@@ -10,7 +10,12 @@ from omegaconf import DictConfig, open_dict
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
-def compose_config(overrides: list[str] | None = None, output_dir: str | Path = "outputs/adhoc", config_name: str = "train", **paths: str) -> DictConfig:
+def compose_config(
+    overrides: list[str] | None = None,
+    output_dir: str | Path = "outputs/adhoc",
+    config_name: str = "train",
+    **paths: str,
+) -> DictConfig:
     """Compose ``config_name`` with ``overrides``; the run writes to ``output_dir``.
 
     ``paths`` overrides entries of the ``paths`` group (``data_dir``, ``log_dir``). Hydra's own node is

@@ -12,14 +12,18 @@ from dlr.run import RunContext, _close_experiment_trackers
 
 def training_config(checkpoint: dict, cfg: DictConfig) -> DictConfig:
     stored = checkpoint.get("dlr_config")
-    require(stored is not None, "ckpt_path", "checkpoint has no dlr config; was it written by dlr's train.py?")
+    require(
+        stored is not None, "ckpt_path", "checkpoint has no dlr config; was it written by dlr's train.py?"
+    )
     return OmegaConf.merge(OmegaConf.create(stored), cfg.get("overrides") or {})
 
 
 def evaluate(cfg: DictConfig) -> dict | None:
     context = RunContext(cfg)
     try:
-        ckpt_path = checkpoints.resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir, cfg.get("train_task_name", "train"), context.run_dir)
+        ckpt_path = checkpoints.resolve_checkpoint(
+            cfg.ckpt_path, cfg.paths.log_dir, cfg.get("train_task_name", "train"), context.run_dir
+        )
         checkpoint = checkpoints.load_checkpoint(ckpt_path)
         run_cfg = training_config(checkpoint, cfg)
         pl.seed_everything(cfg.seed, workers=True, verbose=False)
@@ -29,7 +33,7 @@ def evaluate(cfg: DictConfig) -> dict | None:
         task.load_state_dict(checkpoint["state_dict"])
         trainer = build.build_trainer(cfg, [], build.build_loggers(cfg, context.run_dir, None))
         metrics = scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0])
-        metrics.update(evaluate_quantized(cfg, trainer, task, datamodule, metrics, context.run_dir))  # quantization=...
+        metrics.update(evaluate_quantized(cfg, trainer, task, datamodule, metrics, context.run_dir))
         metrics.update({k: float(v) for k, v in task.parameter_counts().items()})
         record = context.finish(status="completed", metrics=metrics, checkpoint=str(ckpt_path))
         console.print_metrics_table(metrics, context.run_dir)

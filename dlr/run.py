@@ -112,15 +112,20 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     datamodule = build.build_datamodule(cfg)
     task = build.build_task(cfg, datamodule)
     transfer_callbacks = apply_transfer(task, cfg.get("transfer"), context.run_dir)  # load, freeze, LoRA, ...
-    quant_plan = QuantPlan(cfg, task, datamodule)  # precision check, QAT/QLoRA/bnb set-up, memory estimate
+    quant_plan = QuantPlan(cfg, task, datamodule)  # precision, QAT/QLoRA, memory estimate
     task.run_config = OmegaConf.to_container(cfg, resolve=True)
-    ckpt_path = checkpoints.resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.log_dir, cfg.task_name, context.run_dir)
+    ckpt_path = checkpoints.resolve_checkpoint(
+        cfg.get("ckpt_path"), cfg.paths.log_dir, cfg.task_name, context.run_dir
+    )
     if ckpt_path is not None:
-        checkpoints.check_fits(task, checkpoints.load_checkpoint(ckpt_path), ckpt_path, f"model={cfg.model.name}")
+        checkpoints.check_fits(
+            task, checkpoints.load_checkpoint(ckpt_path), ckpt_path, f"model={cfg.model.name}"
+        )
     _save_label_noise(datamodule, context.run_dir)
 
     callbacks = build.build_callbacks(cfg) + transfer_callbacks + quant_plan.callbacks
-    trainer = build.build_trainer(cfg, callbacks, build.build_loggers(cfg, context.run_dir, context.sweep_name), **quant_plan.trainer_kwargs)
+    loggers = build.build_loggers(cfg, context.run_dir, context.sweep_name)
+    trainer = build.build_trainer(cfg, callbacks, loggers, **quant_plan.trainer_kwargs)
     counts = task.parameter_counts()
     _announce(trainer, task, counts, task.run_config)
     quant_plan.log_estimate(trainer)
@@ -129,17 +134,27 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     metrics = scalar_metrics(trainer.callback_metrics)
     if cfg.get("test", True):
         metrics.update(scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0]))
-    metrics.update(quant_plan.finish(trainer, task, datamodule, metrics, context.run_dir))  # quantized test, memory
+    metrics.update(
+        quant_plan.finish(trainer, task, datamodule, metrics, context.run_dir)
+    )  # quantized, memory
     metrics.update({k: float(v) for k, v in counts.items()})
     best = getattr(trainer.checkpoint_callback, "best_model_path", None) or None
-    record = context.finish(status="completed", metrics=metrics, data=datamodule.describe(), resumed_from=str(ckpt_path) if ckpt_path else None, best_checkpoint=best)
+    record = context.finish(
+        status="completed",
+        metrics=metrics,
+        data=datamodule.describe(),
+        resumed_from=str(ckpt_path) if ckpt_path else None,
+        best_checkpoint=best,
+    )
     console.print_metrics_table(metrics, context.run_dir)
     return record
 
 
 def _announce(trainer: pl.Trainer, task, counts: dict[str, int], config: dict) -> None:
     share = counts["params/trainable_pct"]
-    console.console.print(f"parameters: {counts['params/trainable']:,} trainable of {counts['params/total']:,} ({share:.2f}%)")
+    console.console.print(
+        f"parameters: {counts['params/trainable']:,} trainable of {counts['params/total']:,} ({share:.2f}%)"
+    )
     for logger in trainer.loggers:
         logger.log_hyperparams(config)
         logger.log_metrics({k: float(v) for k, v in counts.items()}, step=0)
@@ -148,4 +163,6 @@ def _announce(trainer: pl.Trainer, task, counts: dict[str, int], config: dict) -
 def _save_label_noise(datamodule, run_dir: str) -> None:
     if datamodule.noisy_indices:
         path = Path(run_dir) / "label_noise_indices.json"
-        path.write_text(json.dumps({"label_noise": datamodule.label_noise, "indices": datamodule.noisy_indices}))
+        path.write_text(
+            json.dumps({"label_noise": datamodule.label_noise, "indices": datamodule.noisy_indices})
+        )

@@ -25,7 +25,13 @@ from dlr.run import train  # noqa: E402
 
 
 def overrides(width: int, epochs: int) -> list[str]:
-    return [f"width={width}", f"trainer.max_epochs={epochs}", "trainer.limit_val_batches=0", "trainer.num_sanity_val_steps=0", "test=false"]
+    return [
+        f"width={width}",
+        f"trainer.max_epochs={epochs}",
+        "trainer.limit_val_batches=0",
+        "trainer.num_sanity_val_steps=0",
+        "test=false",
+    ]
 
 
 def hand_loop_seconds(cfg, epochs: int) -> tuple[float, int]:
@@ -33,7 +39,9 @@ def hand_loop_seconds(cfg, epochs: int) -> tuple[float, int]:
     torch.manual_seed(cfg.seed)
     datamodule = build_datamodule(cfg)
     net = build_task(cfg, datamodule).net
-    optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.optimizer.lr, weight_decay=cfg.optimizer.weight_decay)
+    optimizer = torch.optim.AdamW(
+        net.parameters(), lr=cfg.optimizer.lr, weight_decay=cfg.optimizer.weight_decay
+    )
     x, y, batch = datamodule.train.x, datamodule.train.y, cfg.data.batch_size
     start = time.perf_counter()
     for _ in range(epochs):
@@ -59,7 +67,9 @@ def main() -> None:
     parser.add_argument("--widths", type=int, nargs="+", default=[16, 100, 300])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch intra-op threads for both sides")
+    parser.add_argument(
+        "--threads", type=int, default=torch.get_num_threads(), help="torch intra-op threads for both sides"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = {"epochs": args.epochs, "threads": torch.get_num_threads(), "widths": {}}
@@ -67,7 +77,9 @@ def main() -> None:
         for width in args.widths:
             hand, ours = [], []
             for repeat in range(args.repeats):
-                cfg = compose_config(overrides(width, args.epochs), Path(tmp) / f"w{width}_{repeat}", log_dir=tmp)
+                cfg = compose_config(
+                    overrides(width, args.epochs), Path(tmp) / f"w{width}_{repeat}", log_dir=tmp
+                )
                 seconds, samples = hand_loop_seconds(cfg, args.epochs)
                 hand.append(samples / seconds)
                 ours.append(samples / dlr_seconds(cfg))

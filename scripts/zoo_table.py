@@ -54,7 +54,9 @@ def markdown(rows: list[dict]) -> str:
     lines = ["| architecture | config | training rule | data | metric | value |", "|---|---|---|---|---|---|"]
     for r in rows:
         value = f"{r['value']:.4g}" if isinstance(r["value"], float) else r["status"]
-        lines.append(f"| {r['architecture']} | `{r['config']}` | {r['rule']} | {r['data']} | `{r['metric']}` | {value} |")
+        lines.append(
+            f"| {r['architecture']} | `{r['config']}` | {r['rule']} | {r['data']} | `{r['metric']}` | {value} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -65,7 +67,10 @@ def main() -> None:
     args = parser.parse_args()
     entries = zoo_entries(set(args.only.split(",")) if args.only else None)
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [run_entry(name, block, Path(tmp)) for name, block in track(entries, description="zoo", console=None)]
+        rows = [
+            run_entry(name, block, Path(tmp))
+            for name, block in track(entries, description="zoo", console=None)
+        ]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(markdown(rows))
     print(json.dumps(rows, indent=2))

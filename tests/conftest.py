@@ -28,10 +28,18 @@ def data_dir(tmp_path_factory) -> Path:
 def make_cfg(tmp_path, data_dir):
     """``make_cfg(overrides, config_name="train", run_name="run")`` composes a config writing into tmp_path."""
 
-    def _make(overrides: list[str] | None = None, config_name: str = "train", run_name: str = "run") -> DictConfig:
+    def _make(
+        overrides: list[str] | None = None, config_name: str = "train", run_name: str = "run"
+    ) -> DictConfig:
         log_dir = tmp_path / "outputs"
         # Laid out as real runs are (runs/<task_name>/<run>), so `ckpt_path=last` finds them.
-        return compose_config(overrides, log_dir / "runs" / config_name / run_name, config_name, data_dir=data_dir, log_dir=log_dir)
+        return compose_config(
+            overrides,
+            log_dir / "runs" / config_name / run_name,
+            config_name,
+            data_dir=data_dir,
+            log_dir=log_dir,
+        )
 
     yield _make
     GlobalHydra.instance().clear()

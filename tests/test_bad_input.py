@@ -34,7 +34,10 @@ def fails_with(make_cfg, capsys, overrides: list[str], expected: str) -> dict:
         (["data.batch_size=0"], "data.batch_size: must be an integer >= 1, got 0"),
         (["ckpt_path=/no/such.ckpt"], "ckpt_path: no such checkpoint file: /no/such.ckpt"),
         (["data=csv", "data.path=/no/such.csv", "data.target=y"], "data.path: no such file: /no/such.csv"),
-        (["model=cnn", "data=iris"], "model: model=cnn cannot read data=iris (tabular data); it accepts signal, image"),
+        (
+            ["model=cnn", "data=iris"],
+            "model: model=cnn cannot read data=iris (tabular data); it accepts signal, image",
+        ),
     ],
 )
 def test_bad_values_fail_in_one_line(make_cfg, capsys, overrides, expected):
@@ -44,13 +47,22 @@ def test_bad_values_fail_in_one_line(make_cfg, capsys, overrides, expected):
 def test_missing_csv_column_names_the_columns(make_cfg, capsys, tmp_path):
     table = tmp_path / "t.csv"
     table.write_text("a,b\n1,2\n3,4\n")
-    fails_with(make_cfg, capsys, ["data=csv", f"data.path={table}", "data.target=label"], "data.target: column 'label' not in t.csv; columns: a, b")
+    fails_with(
+        make_cfg,
+        capsys,
+        ["data=csv", f"data.path={table}", "data.target=label"],
+        "data.target: column 'label' not in t.csv; columns: a, b",
+    )
 
 
 def test_checkpoint_of_another_architecture_is_refused(make_cfg, capsys):
-    trained = train(make_cfg(["data.num_samples=1000", "logger=none", "trainer.max_epochs=1"], run_name="mlp"))
+    trained = train(
+        make_cfg(["data.num_samples=1000", "logger=none", "trainer.max_epochs=1"], run_name="mlp")
+    )
     last = Path(trained["run_dir"]) / "checkpoints" / "last.ckpt"
-    record = fails_with(make_cfg, capsys, ["model=cnn", f"ckpt_path={last}"], "was written by mlp and does not fit model=cnn")
+    record = fails_with(
+        make_cfg, capsys, ["model=cnn", f"ckpt_path={last}"], "was written by mlp and does not fit model=cnn"
+    )
     assert "missing: net.features.0.weight" in record["error"]
 
 
@@ -63,7 +75,9 @@ def run_cli(*args: str, log_dir: Path) -> subprocess.CompletedProcess:
 def test_cli_exits_nonzero_with_one_line_and_no_traceback(tmp_path):
     result = run_cli("width=-3", log_dir=tmp_path)
     assert result.returncode == 1
-    assert "error: width: must be an integer >= 1, got -3" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        "error: width: must be an integer >= 1, got -3" in result.stderr and "Traceback" not in result.stderr
+    )
     (record,) = [json.loads(p.read_text()) for p in tmp_path.rglob("metrics.json")]
     assert record["status"] == "failed"
 

@@ -4,7 +4,17 @@ from dlr.run import train
 
 
 def test_ddp_sim_trains_on_two_processes(make_cfg):
-    cfg = make_cfg(["trainer=ddp_sim", "data.num_samples=1000", "trainer.max_epochs=4", "callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0", "test=false"])
+    cfg = make_cfg(
+        [
+            "trainer=ddp_sim",
+            "data.num_samples=1000",
+            "trainer.max_epochs=4",
+            "callbacks=none",
+            "logger=none",
+            "trainer.num_sanity_val_steps=0",
+            "test=false",
+        ]
+    )
     record = train(cfg)
     assert record["status"] == "completed"
     assert record["metrics"]["val/acc"] > 0.2  # chance is 0.1

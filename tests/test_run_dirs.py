@@ -12,7 +12,12 @@ UID = "import dlr.resolvers as r; print(r.launch_uid())"
 
 
 def test_two_launches_get_different_directory_ids():
-    ids = {subprocess.run([sys.executable, "-c", UID], cwd=ROOT, capture_output=True, text=True, check=True).stdout for _ in range(2)}
+    ids = {
+        subprocess.run(
+            [sys.executable, "-c", UID], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    }
     assert len(ids) == 2
 
 

@@ -46,7 +46,10 @@ def test_interrupted_then_resumed_equals_uninterrupted(make_cfg):
 
 
 def test_same_seed_same_metrics_other_seed_differs(make_cfg):
-    runs = [train(make_cfg([*FAST, "data.num_samples=1000", f"seed={s}"], run_name=f"s{i}")) for i, s in enumerate((3, 3, 4))]
+    runs = [
+        train(make_cfg([*FAST, "data.num_samples=1000", f"seed={s}"], run_name=f"s{i}"))
+        for i, s in enumerate((3, 3, 4))
+    ]
     assert runs[0]["metrics"] == runs[1]["metrics"]
     assert runs[0]["metrics"]["train/loss"] != runs[2]["metrics"]["train/loss"]
 

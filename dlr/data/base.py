@@ -40,7 +40,11 @@ class TensorDataModule(pl.LightningDataModule):
         n_per_class: int | None = None,
     ):
         super().__init__()
-        require(isinstance(batch_size, int) and batch_size >= 1, "data.batch_size", f"must be an integer >= 1, got {batch_size}")
+        require(
+            isinstance(batch_size, int) and batch_size >= 1,
+            "data.batch_size",
+            f"must be an integer >= 1, got {batch_size}",
+        )
         require(0.0 <= label_noise < 1.0, "data.label_noise", f"must be in [0, 1), got {label_noise}")
         require(0.0 <= val_fraction < 1.0, "data.val_fraction", f"must be in [0, 1), got {val_fraction}")
         require(n_train is None or n_train >= 1, "data.n_train", f"must be null or >= 1, got {n_train}")
@@ -101,7 +105,11 @@ class TensorDataModule(pl.LightningDataModule):
         n_val = int(round(self.val_fraction * len(order)))
         val_idx, train_idx = order[:n_val], order[n_val:]
         if self.n_train is not None:
-            require(self.n_train <= len(train_idx), "data.n_train", f"must be <= {len(train_idx)} (training samples available), got {self.n_train}")
+            require(
+                self.n_train <= len(train_idx),
+                "data.n_train",
+                f"must be <= {len(train_idx)} (training samples available), got {self.n_train}",
+            )
             train_idx = train_idx[: self.n_train]
         if self.n_per_class is not None:
             require(train.y.dtype == torch.long, "data.n_per_class", "applies to classification data only")
@@ -110,7 +118,11 @@ class TensorDataModule(pl.LightningDataModule):
         self.val = Split(train.x[val_idx], train.y[val_idx])
         self.train = Split(train.x[train_idx].clone(), train.y[train_idx].clone())
         if self.label_noise > 0:
-            require(self.task_type == CLASSIFICATION, "data.label_noise", "applies to classification data only; set it to 0")
+            require(
+                self.task_type == CLASSIFICATION,
+                "data.label_noise",
+                "applies to classification data only; set it to 0",
+            )
             self._inject_label_noise(generator)
         self._prepared = True
 
@@ -136,7 +148,12 @@ class TensorDataModule(pl.LightningDataModule):
         trainer = self.trainer
         rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         return TensorLoader(
-            (split.x, split.y), batch_size, shuffle=shuffle, seed=self.seed, rank=rank, world_size=world,
+            (split.x, split.y),
+            batch_size,
+            shuffle=shuffle,
+            seed=self.seed,
+            rank=rank,
+            world_size=world,
             epoch_fn=self._epoch if shuffle else None,
         )
 

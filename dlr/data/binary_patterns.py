@@ -27,7 +27,7 @@ def binarised_digits(threshold: float = 0.5) -> tuple[torch.Tensor, torch.Tensor
 
 
 def bars_and_stripes(side: int) -> torch.Tensor:
-    """All distinct ``(1, side, side)`` images with constant rows or constant columns: 2^(side+1) - 2 of them."""
+    """All distinct ``(1, side, side)`` images with constant rows or columns: 2^(side+1) - 2 of them."""
     lines = torch.tensor(list(itertools.product((0.0, 1.0), repeat=side)))
     rows = lines[:, :, None].expand(-1, side, side)
     images = torch.cat([rows, rows.transpose(1, 2)]).unique(dim=0)
@@ -66,8 +66,16 @@ class PatternsDataModule(TensorDataModule):
         super().__init__(**kwargs)
         require(source in SOURCES, "data.source", f"must be one of {', '.join(SOURCES)}, got {source!r}")
         require(n_patterns >= 1, "data.n_patterns", f"must be >= 1, got {n_patterns}")
-        require(source != "digits" or n_patterns <= 10, "data.n_patterns", f"digits has 10 classes, got {n_patterns}")
-        require(n_units >= 2 and side >= 2, "data.n_units", f"n_units and side must be >= 2, got {n_units}, {side}")
+        require(
+            source != "digits" or n_patterns <= 10,
+            "data.n_patterns",
+            f"digits has 10 classes, got {n_patterns}",
+        )
+        require(
+            n_units >= 2 and side >= 2,
+            "data.n_units",
+            f"n_units and side must be >= 2, got {n_units}, {side}",
+        )
         require(repeats >= 1, "data.repeats", f"must be >= 1, got {repeats}")
         self.source, self.n_patterns, self.n_units, self.side = source, n_patterns, n_units, side
         self.repeats, self.dataset_seed = repeats, dataset_seed
@@ -86,7 +94,9 @@ class PatternsDataModule(TensorDataModule):
         patterns = self.patterns()
         ids = torch.arange(len(patterns))
         # The patterns are the whole distribution: training sees them `repeats` times, testing once.
-        return Split(patterns.repeat(self.repeats, *[1] * (patterns.dim() - 1)), ids.repeat(self.repeats)), Split(patterns, ids)
+        return Split(
+            patterns.repeat(self.repeats, *[1] * (patterns.dim() - 1)), ids.repeat(self.repeats)
+        ), Split(patterns, ids)
 
     def describe(self) -> dict:
         return {**super().describe(), "source": self.source, "n_patterns": len(self.test.x)}

@@ -18,7 +18,11 @@ def read_table(path: str, target: str) -> pd.DataFrame:
     file = Path(path).expanduser()
     require(file.is_file(), "data.path", f"no such file: {file}")
     frame = pd.read_csv(file)
-    require(target in frame.columns, "data.target", f"column {target!r} not in {file.name}; columns: {', '.join(map(str, frame.columns))}")
+    require(
+        target in frame.columns,
+        "data.target",
+        f"column {target!r} not in {file.name}; columns: {', '.join(map(str, frame.columns))}",
+    )
     return frame
 
 
@@ -28,7 +32,10 @@ def encode_features(features: pd.DataFrame) -> np.ndarray:
     categorical = features.drop(columns=numeric.columns)
     for column in categorical.columns:
         if categorical[column].nunique() > max(100, len(features) // 2):
-            raise ConfigError("data.path", f"column {column!r} is not numeric and has too many distinct values to encode as categories")
+            raise ConfigError(
+                "data.path",
+                f"column {column!r} is not numeric and has too many distinct values to encode as categories",
+            )
     numeric = numeric.fillna(numeric.median())
     encoded = pd.get_dummies(categorical.astype("string").fillna("<missing>"), dtype=np.float32)
     return pd.concat([numeric.astype(np.float32), encoded], axis=1).to_numpy(np.float32)
@@ -43,9 +50,21 @@ def is_classification(target: pd.Series, target_type: str) -> bool:
 
 
 class CSVDataModule(TensorDataModule):
-    def __init__(self, path: str, target: str, target_type: str = "auto", test_fraction: float = 0.2, split_seed: int = 0, **kwargs):
+    def __init__(
+        self,
+        path: str,
+        target: str,
+        target_type: str = "auto",
+        test_fraction: float = 0.2,
+        split_seed: int = 0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        require(target_type in TARGET_TYPES, "data.target_type", f"must be one of {', '.join(TARGET_TYPES)}, got {target_type!r}")
+        require(
+            target_type in TARGET_TYPES,
+            "data.target_type",
+            f"must be one of {', '.join(TARGET_TYPES)}, got {target_type!r}",
+        )
         self.frame = read_table(path, target)  # read now, so a bad path fails before anything is built
         self.path, self.target, self.target_type = path, target, target_type
         self.test_fraction, self.split_seed = test_fraction, split_seed
@@ -59,7 +78,11 @@ class CSVDataModule(TensorDataModule):
             self.class_names = list(codes.categories)
             y = torch.as_tensor(codes.codes.astype(np.int64))
         else:
-            require(pd.api.types.is_numeric_dtype(target), "data.target_type", f"regression needs a numeric target; {self.target!r} is not")
+            require(
+                pd.api.types.is_numeric_dtype(target),
+                "data.target_type",
+                f"regression needs a numeric target; {self.target!r} is not",
+            )
             y = torch.as_tensor(target.to_numpy(np.float32))
         train_idx, test_idx = split_indices(len(x), self.test_fraction, self.split_seed)
         x_train, x_test = standardize(x[train_idx], x[test_idx])

@@ -27,7 +27,11 @@ class GaussianLinearDataModule(TensorDataModule):
     ):
         super().__init__(**kwargs)
         require(n_features >= 1, "data.n_features", f"must be >= 1, got {n_features}")
-        require(num_train >= 1 and num_test >= 1, "data.num_train", f"num_train and num_test must be >= 1, got {num_train}, {num_test}")
+        require(
+            num_train >= 1 and num_test >= 1,
+            "data.num_train",
+            f"num_train and num_test must be >= 1, got {num_train}, {num_test}",
+        )
         require(noise_var >= 0, "data.noise_var", f"must be >= 0, got {noise_var}")
         self.n_features, self.num_train, self.num_test = n_features, num_train, num_test
         self.noise_var, self.signal_norm, self.test_noise = noise_var, signal_norm, test_noise

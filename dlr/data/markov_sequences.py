@@ -20,7 +20,9 @@ def random_chain(n_states: int, concentration: float, seed: int) -> torch.Tensor
     return rows / rows.sum(1, keepdim=True)
 
 
-def sample_chain(transition: torch.Tensor, n_sequences: int, length: int, generator: torch.Generator) -> torch.Tensor:
+def sample_chain(
+    transition: torch.Tensor, n_sequences: int, length: int, generator: torch.Generator
+) -> torch.Tensor:
     """``(n_sequences, length)`` state ids, starting uniformly at random."""
     states = torch.empty(n_sequences, length, dtype=torch.long)
     states[:, 0] = torch.randint(len(transition), (n_sequences,), generator=generator)
@@ -48,7 +50,11 @@ class MarkovSequencesDataModule(TensorDataModule):
         require(length >= 2, "data.length", f"must be >= 2, got {length}")
         require(0.0 < test_fraction < 1.0, "data.test_fraction", f"must be in (0, 1), got {test_fraction}")
         n_test = int(round(test_fraction * n_sequences))
-        require(0 < n_test < n_sequences, "data.n_sequences", f"{n_sequences} leaves no train or no test sequences")
+        require(
+            0 < n_test < n_sequences,
+            "data.n_sequences",
+            f"{n_sequences} leaves no train or no test sequences",
+        )
         self.n_states, self.concentration, self.n_sequences = n_states, concentration, n_sequences
         self.length, self.n_test, self.dataset_seed = length, n_test, dataset_seed
         self.true_transition: torch.Tensor | None = None
@@ -68,4 +74,8 @@ class MarkovSequencesDataModule(TensorDataModule):
         return self.n_states  # the vocabulary, even if a state never occurs in a small sample
 
     def describe(self) -> dict:
-        return {**super().describe(), "n_states": self.n_states, "baseline/test_true_ll": self.true_log_likelihood}
+        return {
+            **super().describe(),
+            "n_states": self.n_states,
+            "baseline/test_true_ll": self.true_log_likelihood,
+        }

@@ -40,9 +40,21 @@ class MemoryTaskDataModule(TensorDataModule):
         require(bits >= 1, "data.bits", f"must be >= 1, got {bits}")
         require(min_len >= self.shortest, "data.min_len", f"must be >= {self.shortest}, got {min_len}")
         require(max_len >= min_len, "data.max_len", f"must be >= data.min_len ({min_len}), got {max_len}")
-        require(test_min_len > max_len, "data.test_min_len", f"must be > data.max_len ({max_len}) to test longer sequences, got {test_min_len}")
-        require(test_max_len >= test_min_len, "data.test_max_len", f"must be >= data.test_min_len ({test_min_len}), got {test_max_len}")
-        require(num_samples >= 2 and num_test >= 1, "data.num_samples", f"needs num_samples >= 2 and num_test >= 1, got {num_samples}, {num_test}")
+        require(
+            test_min_len > max_len,
+            "data.test_min_len",
+            f"must be > data.max_len ({max_len}) to test longer sequences, got {test_min_len}",
+        )
+        require(
+            test_max_len >= test_min_len,
+            "data.test_max_len",
+            f"must be >= data.test_min_len ({test_min_len}), got {test_max_len}",
+        )
+        require(
+            num_samples >= 2 and num_test >= 1,
+            "data.num_samples",
+            f"needs num_samples >= 2 and num_test >= 1, got {num_samples}, {num_test}",
+        )
         self.bits, self.min_len, self.max_len = bits, min_len, max_len
         self.test_min_len, self.test_max_len = test_min_len, test_max_len
         self.num_samples, self.num_test, self.dataset_seed = num_samples, num_test, dataset_seed
@@ -57,7 +69,9 @@ class MemoryTaskDataModule(TensorDataModule):
         raise NotImplementedError
 
     # -- shared generation ---------------------------------------------------------------------------
-    def examples(self, n: int, min_len: int, max_len: int, generator: torch.Generator, total_steps: int | None = None) -> Split:
+    def examples(
+        self, n: int, min_len: int, max_len: int, generator: torch.Generator, total_steps: int | None = None
+    ) -> Split:
         """``n`` examples with lengths uniform in [min_len, max_len], padded to ``total_steps``."""
         total_steps = total_steps or self.steps(max_len)
         x = torch.zeros(n, total_steps, self.bits + self.delimiter_channels)
@@ -88,8 +102,18 @@ class MemoryTaskDataModule(TensorDataModule):
 
     def describe(self) -> dict:
         # A test sequence longer than ``max_train_steps`` counts towards ``test/bit_error_long``.
-        lengths = {"min_len": self.min_len, "max_len": self.max_len, "test_min_len": self.test_min_len, "test_max_len": self.test_max_len}
-        return {**super().describe(), **lengths, "bits": self.bits, "max_train_steps": self.steps(self.max_len)}
+        lengths = {
+            "min_len": self.min_len,
+            "max_len": self.max_len,
+            "test_min_len": self.test_min_len,
+            "test_max_len": self.test_max_len,
+        }
+        return {
+            **super().describe(),
+            **lengths,
+            "bits": self.bits,
+            "max_train_steps": self.steps(self.max_len),
+        }
 
 
 class CopyDataModule(MemoryTaskDataModule):
@@ -115,10 +139,10 @@ class AssociativeRecallDataModule(MemoryTaskDataModule):
     delimiter_channels = 2
     shortest = 2
 
-    def __init__(self, item_len: int = 3, **kwargs):
+    def __init__(self, item_len: int = 3, min_len: int = 2, **kwargs):
         require(item_len >= 1, "data.item_len", f"must be >= 1, got {item_len}")
         self.item_len = item_len
-        super().__init__(**kwargs)
+        super().__init__(min_len=min_len, **kwargs)
 
     def steps(self, length: int) -> int:
         return length * (self.item_len + 1) + 2 * self.item_len + 2

@@ -19,7 +19,9 @@ REGRESSION_SETS = {"diabetes"}
 
 
 class SklearnDataModule(TensorDataModule):
-    def __init__(self, name: str, view: str = "flat", test_fraction: float = 0.2, split_seed: int = 0, **kwargs):
+    def __init__(
+        self, name: str, view: str = "flat", test_fraction: float = 0.2, split_seed: int = 0, **kwargs
+    ):
         super().__init__(**kwargs)
         require(name in LOADERS, "data.name", f"must be one of {', '.join(LOADERS)}, got {name!r}")
         require(view in ("flat", "image"), "data.view", f"must be flat or image, got {view!r}")

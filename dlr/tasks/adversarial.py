@@ -1,4 +1,4 @@
-"""Adversarial training (gan): two optimizers and manual optimization, one discriminator then one generator step.
+"""Adversarial training (gan): two optimizers, manual optimization, a discriminator then a generator step.
 
 The discriminator minimises binary cross-entropy on real versus generated samples; the generator minimises
 the non-saturating loss ``-log D(G(z))``. Validation and test compare generated samples with held-out data:
@@ -54,16 +54,19 @@ class AdversarialTask(UnsupervisedTask):
         discriminator = self.optimizer_factory(self.net.discriminator.parameters())
         if self.scheduler_factory is None:
             return [generator, discriminator]
-        return [generator, discriminator], [self.scheduler_factory(generator), self.scheduler_factory(discriminator)]
+        return [generator, discriminator], [
+            self.scheduler_factory(generator),
+            self.scheduler_factory(discriminator),
+        ]
 
     def training_step(self, batch, batch_idx):
         x = batch[0]
         generator_optimizer, discriminator_optimizer = self.optimizers()
         fake = self.net.sample(len(x))
         real_logits, fake_logits = self.net.discriminator(x), self.net.discriminator(fake.detach())
-        d_loss = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits)) + F.binary_cross_entropy_with_logits(
-            fake_logits, torch.zeros_like(fake_logits)
-        )
+        d_loss = F.binary_cross_entropy_with_logits(
+            real_logits, torch.ones_like(real_logits)
+        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
         discriminator_optimizer.zero_grad()
         self.manual_backward(d_loss)
         discriminator_optimizer.step()

@@ -75,7 +75,10 @@ class Task(pl.LightningModule):
             group["lr"] *= group["lr_multiplier"]
         if self.scheduler_factory is None:
             return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.scheduler_factory(optimizer), "interval": "epoch"}}
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": self.scheduler_factory(optimizer), "interval": "epoch"},
+        }
 
     # Lightning restores epoch, optimizer and scheduler; the RNG streams (dropout, sampling) are ours to restore.
     # Everything stored is tensors and plain Python, so checkpoints load with torch's weights_only=True.

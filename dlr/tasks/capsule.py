@@ -12,10 +12,21 @@ from dlr.tasks.supervised import SupervisedTask
 
 
 class CapsuleTask(SupervisedTask):
-    def __init__(self, *args, upper_margin: float = 0.9, lower_margin: float = 0.1, absent_weight: float = 0.5, **kwargs):
+    def __init__(
+        self,
+        *args,
+        upper_margin: float = 0.9,
+        lower_margin: float = 0.1,
+        absent_weight: float = 0.5,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         require(self.classification, "data", "capsnet classifies; pick classification data")
-        require(0 <= lower_margin < upper_margin <= 1, "model.task", f"needs 0 <= lower_margin < upper_margin <= 1, got {lower_margin}, {upper_margin}")
+        require(
+            0 <= lower_margin < upper_margin <= 1,
+            "model.task",
+            f"needs 0 <= lower_margin < upper_margin <= 1, got {lower_margin}, {upper_margin}",
+        )
         self.upper_margin, self.lower_margin, self.absent_weight = upper_margin, lower_margin, absent_weight
 
     def loss(self, lengths: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -18,8 +18,10 @@ from dlr.tasks.pictures import save_samples
 from dlr.tasks.rule_based import RuleTask
 
 
-def contrastive_divergence_step(rbm: RBM, data: torch.Tensor, start: torch.Tensor, k: int, optimizer) -> torch.Tensor:
-    """One CD update of ``rbm`` on flat ``data``, negative chains from ``start``; returns the chains' new states."""
+def contrastive_divergence_step(
+    rbm: RBM, data: torch.Tensor, start: torch.Tensor, k: int, optimizer
+) -> torch.Tensor:
+    """One CD update of ``rbm`` on flat ``data``, chains from ``start``; returns the chains' new states."""
     model = rbm.gibbs(start, k)
     optimizer.zero_grad()
     for parameter, gradient in zip(rbm.parameters(), rbm.contrastive_gradients(data, model), strict=True):
@@ -33,7 +35,13 @@ class ContrastiveDivergenceTask(RuleTask):
     uses_optimizer = True
 
     def __init__(
-        self, *args, k: int = 1, persistent: bool = False, n_chains: int = 64, sample_steps: int = 1000, **kwargs
+        self,
+        *args,
+        k: int = 1,
+        persistent: bool = False,
+        n_chains: int = 64,
+        sample_steps: int = 1000,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         require(k >= 1, "model.task.k", f"must be >= 1, got {k}")
@@ -54,7 +62,13 @@ class ContrastiveDivergenceTask(RuleTask):
     def evaluate(self, batch, stage: str) -> None:
         data = batch[0].flatten(1)
         error = (self.net.reconstruct(data) - data).pow(2).mean()
-        self.track(stage, len(data), loss=error, recon_error=error, pseudo_likelihood=self.net.pseudo_log_likelihood(data).mean())
+        self.track(
+            stage,
+            len(data),
+            loss=error,
+            recon_error=error,
+            pseudo_likelihood=self.net.pseudo_log_likelihood(data).mean(),
+        )
 
     def on_train_end(self) -> None:
         if self.sample_steps < 1:

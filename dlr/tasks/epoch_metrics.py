@@ -29,7 +29,10 @@ class EpochMetrics(torch.nn.Module):
         targets = torch.cat(targets)
         self.loss.update(torch.stack(losses).sum() / len(targets), weight=len(targets))
         self.metrics.update(torch.cat(predictions), targets)
-        values = {f"{prefix}/loss": self.loss.compute(), **{f"{prefix}/{k}": v for k, v in self.metrics.compute().items()}}
+        values = {
+            f"{prefix}/loss": self.loss.compute(),
+            **{f"{prefix}/{k}": v for k, v in self.metrics.compute().items()},
+        }
         self.loss.reset()
         self.metrics.reset()
         return values

@@ -16,7 +16,11 @@ from dlr.tasks.unsupervised import UnsupervisedTask
 class ConditionalGenerationTask(UnsupervisedTask):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, metric_names=("loss", "recon_mse", "class_match"), **kwargs)
-        require(self.data_info.get("task_type") == "classification", "data", "deconv generates from class labels; pick classification data")
+        require(
+            self.data_info.get("task_type") == "classification",
+            "data",
+            "deconv generates from class labels; pick classification data",
+        )
         self.num_classes = int(self.data_info["output_size"])
         self.class_sums: torch.Tensor | None = None
         self.class_counts: torch.Tensor | None = None
@@ -54,6 +58,10 @@ class ConditionalGenerationTask(UnsupervisedTask):
         with torch.no_grad():
             generated = self.generate(labels)
         nearest = torch.cdist(generated.flatten(1), means.flatten(1)).argmin(1)
-        self.track("test", len(labels), class_match=(nearest == torch.arange(len(labels), device=self.device)).float().mean())
+        self.track(
+            "test",
+            len(labels),
+            class_match=(nearest == torch.arange(len(labels), device=self.device)).float().mean(),
+        )
         self.save_picture("class_samples", torch.cat([generated, means]), nrow=len(labels))
         super().on_test_epoch_end()

@@ -1,4 +1,4 @@
-"""Greedy layer-wise pretraining of a deep belief network, then supervised fine-tuning, next to a scratch twin.
+"""Greedy layer-wise pretraining of a deep belief network, then supervised fine-tuning, beside a scratch twin.
 
 Epochs ``[i * pretrain_epochs, (i + 1) * pretrain_epochs)`` train RBM ``i`` by CD-k on the layer below's
 hidden probabilities (lower layers frozen); the remaining epochs fine-tune the whole stack and its head with
@@ -40,14 +40,17 @@ class GreedyPretrainingTask(RuleTask):
 
     def configure_optimizers(self):
         # One optimizer per RBM for pretraining, then the DBN's and the twin's for fine-tuning.
-        return [self.optimizer_factory(module.parameters()) for module in [*self.net.rbms, self.net, self.scratch]]
+        return [
+            self.optimizer_factory(module.parameters()) for module in [*self.net.rbms, self.net, self.scratch]
+        ]
 
     def on_fit_start(self) -> None:
         max_epochs = self.trainer.max_epochs
         require(
             max_epochs is None or max_epochs > self.pretraining_epochs,
             "trainer.max_epochs",
-            f"must exceed depth x model.task.pretrain_epochs = {self.pretraining_epochs} to leave epochs for fine-tuning, got {max_epochs}",
+            f"must exceed depth x model.task.pretrain_epochs = {self.pretraining_epochs} to leave epochs "
+            f"for fine-tuning, got {max_epochs}",
         )
 
     def training_step(self, batch, batch_idx):
@@ -62,7 +65,10 @@ class GreedyPretrainingTask(RuleTask):
             with torch.no_grad():
                 self.track("train", len(x), recon_error=(rbm.reconstruct(data) - data).pow(2).mean())
             return
-        for net, optimizer, suffix in ((self.net, optimizers[-2], ""), (self.scratch, optimizers[-1], "_scratch")):
+        for net, optimizer, suffix in (
+            (self.net, optimizers[-2], ""),
+            (self.scratch, optimizers[-1], "_scratch"),
+        ):
             loss = F.cross_entropy(net(x), y)
             optimizer.zero_grad()
             self.manual_backward(loss)
@@ -73,4 +79,11 @@ class GreedyPretrainingTask(RuleTask):
         x, y = batch
         for net, suffix in ((self.net, ""), (self.scratch, "_scratch")):
             logits = net(x)
-            self.track(stage, len(x), **{f"loss{suffix}": F.cross_entropy(logits, y), f"acc{suffix}": (logits.argmax(1) == y).float().mean()})
+            self.track(
+                stage,
+                len(x),
+                **{
+                    f"loss{suffix}": F.cross_entropy(logits, y),
+                    f"acc{suffix}": (logits.argmax(1) == y).float().mean(),
+                },
+            )

@@ -21,7 +21,11 @@ class LeastSquaresTask(SupervisedTask):
         kwargs.pop("scheduler", None)
         super().__init__(*args, loss="mse", **kwargs)
         for method in ("fit", "smoother"):
-            require(callable(getattr(self.net, method, None)), "model.net", f"{type(self.net).__name__} has no {method}(); least squares needs a linear smoother")
+            require(
+                callable(getattr(self.net, method, None)),
+                "model.net",
+                f"{type(self.net).__name__} has no {method}(); least squares needs a linear smoother",
+            )
         self.automatic_optimization = False
         self.fitted: dict[str, float] = {}
 
@@ -40,7 +44,7 @@ class LeastSquaresTask(SupervisedTask):
         self.fitted = {
             "effective/p_train": effective_parameters(self.net.smoother(train.x)),
             "effective/p_test": effective_parameters(self.net.smoother(test.x)),
-            "ridge_penalty": float(self.net.penalty),
+            "ridge/penalty": float(self.net.penalty),
         }
 
     def training_step(self, batch, batch_idx):

@@ -1,4 +1,4 @@
-"""Autoencoding: reconstruct the input through a code (ae), from a corrupted input (dae), with a sparse code (sae).
+"""Autoencoding: reconstruct the input through a code (ae), from a corrupted input (dae), sparsely (sae).
 
 ``corruption`` damages training inputs only; validation and test additionally report ``denoise_mse``
 (reconstructing clean inputs from corrupted ones) next to ``corrupted_mse`` (the damage itself, the
@@ -27,12 +27,28 @@ class ReconstructionTask(UnsupervisedTask):
         sparsity_target: float = 0.05,
         **kwargs,
     ):
-        require(corruption in CORRUPTIONS, "model.task.corruption", f"must be one of {', '.join(CORRUPTIONS)}, got {corruption!r}")
-        require(sparsity in SPARSITY, "model.task.sparsity", f"must be one of {', '.join(SPARSITY)}, got {sparsity!r}")
+        require(
+            corruption in CORRUPTIONS,
+            "model.task.corruption",
+            f"must be one of {', '.join(CORRUPTIONS)}, got {corruption!r}",
+        )
+        require(
+            sparsity in SPARSITY,
+            "model.task.sparsity",
+            f"must be one of {', '.join(SPARSITY)}, got {sparsity!r}",
+        )
         require(corruption_level >= 0, "model.task.corruption_level", f"must be >= 0, got {corruption_level}")
-        require(corruption == "gaussian" or corruption_level <= 1, "model.task.corruption_level", f"is a probability for {corruption}, got {corruption_level}")
-        require(0 < sparsity_target < 1, "model.task.sparsity_target", f"must be in (0, 1), got {sparsity_target}")
-        names = ("loss", "recon_mse", "code_activity") + (("denoise_mse", "corrupted_mse") if corruption != "none" else ())
+        require(
+            corruption == "gaussian" or corruption_level <= 1,
+            "model.task.corruption_level",
+            f"is a probability for {corruption}, got {corruption_level}",
+        )
+        require(
+            0 < sparsity_target < 1, "model.task.sparsity_target", f"must be in (0, 1), got {sparsity_target}"
+        )
+        names = ("loss", "recon_mse", "code_activity") + (
+            ("denoise_mse", "corrupted_mse") if corruption != "none" else ()
+        )
         super().__init__(*args, metric_names=names, **kwargs)
         self.corruption, self.corruption_level = corruption, corruption_level
         self.sparsity, self.sparsity_weight, self.sparsity_target = sparsity, sparsity_weight, sparsity_target
@@ -53,10 +69,16 @@ class ReconstructionTask(UnsupervisedTask):
         if self.sparsity == "l1":
             return code.abs().sum(1).mean()
         if self.sparsity == "kl":
-            require(bool(code.min() >= 0 and code.max() <= 1), "model.task.sparsity", "kl needs a code in [0, 1]: set model.net.code_activation=sigmoid")
+            require(
+                bool(code.min() >= 0 and code.max() <= 1),
+                "model.task.sparsity",
+                "kl needs a code in [0, 1]: set model.net.code_activation=sigmoid",
+            )
             rate = code.mean(0).clamp(1e-6, 1 - 1e-6)
             target = self.sparsity_target
-            return (target * torch.log(target / rate) + (1 - target) * torch.log((1 - target) / (1 - rate))).sum()
+            return (
+                target * torch.log(target / rate) + (1 - target) * torch.log((1 - target) / (1 - rate))
+            ).sum()
         return code.new_zeros(())
 
     def _step(self, batch, stage: str) -> torch.Tensor:
@@ -70,7 +92,9 @@ class ReconstructionTask(UnsupervisedTask):
         if stage != "train" and self.corruption != "none":
             corrupted = self.corrupt(x)
             denoised = self.net(corrupted)
-            self.track(stage, len(x), denoise_mse=F.mse_loss(denoised, x), corrupted_mse=F.mse_loss(corrupted, x))
+            self.track(
+                stage, len(x), denoise_mse=F.mse_loss(denoised, x), corrupted_mse=F.mse_loss(corrupted, x)
+            )
             shown.update(corrupted=corrupted, denoised=denoised)
         if stage == "test" and not self.examples:
             self.examples = {name: value[:8].detach() for name, value in shown.items()}
@@ -89,6 +113,8 @@ class ReconstructionTask(UnsupervisedTask):
         self._step(batch, "test")
 
     def on_test_epoch_end(self):
-        # Rows: inputs, their reconstructions, and for a denoiser the corrupted inputs and what it made of them.
-        self.save_picture("reconstructions", torch.cat(list(self.examples.values())), nrow=len(self.examples["input"]))
+        # Rows: inputs, reconstructions, and for a denoiser the corrupted inputs and what it made of them.
+        self.save_picture(
+            "reconstructions", torch.cat(list(self.examples.values())), nrow=len(self.examples["input"])
+        )
         super().on_test_epoch_end()

@@ -35,7 +35,9 @@ class RuleTask(Task):
     def track(self, stage: str, weight: int, **values: torch.Tensor | float) -> None:
         """Add this batch's values (each a batch mean) to the epoch averages of ``stage``."""
         for name, value in values.items():
-            self.averages[f"{stage}_{name}"].update(torch.as_tensor(value, dtype=torch.float32), weight=weight)
+            self.averages[f"{stage}_{name}"].update(
+                torch.as_tensor(value, dtype=torch.float32), weight=weight
+            )
 
     def _log_epoch(self, stage: str) -> None:
         values = {}

@@ -65,7 +65,9 @@ class SequenceToSequenceTask(Task):
 
     def _log_epoch(self, stage: str) -> None:
         values = {f"{stage}/loss": self.losses[f"{stage}_"].compute()}
-        names = {f"{stage}_": f"{stage}/bit_error"} | ({"test_long_": "test/bit_error_long"} if stage == "test" else {})
+        names = {f"{stage}_": f"{stage}/bit_error"} | (
+            {"test_long_": "test/bit_error_long"} if stage == "test" else {}
+        )
         for key, name in names.items():
             if self.bit_errors[key].update_called:  # a split may hold no sequence of a kind
                 values[name] = self.bit_errors[key].compute()

@@ -18,11 +18,17 @@ class SupervisedTask(Task):
         super().__init__(*args, **kwargs)
         require(loss in LOSSES, "model.task.loss", f"must be one of {', '.join(LOSSES)}, got {loss!r}")
         self.classification = self.data_info.get("task_type", "classification") == "classification"
-        require(self.classification or loss in ("auto", "mse"), "model.task.loss", "regression data needs loss=mse (or auto)")
+        require(
+            self.classification or loss in ("auto", "mse"),
+            "model.task.loss",
+            "regression data needs loss=mse (or auto)",
+        )
         self.loss_name = ("cross_entropy" if self.classification else "mse") if loss == "auto" else loss
         self.output_size = self.data_info.get("output_size", 1)
         # ModuleDict keys may not shadow nn.Module attributes such as `train`, hence the suffix.
-        self.epoch_metrics = torch.nn.ModuleDict({f"{stage}_": EpochMetrics(self._metrics()) for stage in STAGES})
+        self.epoch_metrics = torch.nn.ModuleDict(
+            {f"{stage}_": EpochMetrics(self._metrics()) for stage in STAGES}
+        )
 
     def _metrics(self) -> MetricCollection:
         if self.classification:
@@ -32,14 +38,20 @@ class SupervisedTask(Task):
     def loss(self, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.loss_name == "cross_entropy":
             return F.cross_entropy(outputs, y)
-        target = F.one_hot(y, self.output_size).to(outputs.dtype) if self.classification else y.view_as(outputs).to(outputs.dtype)
+        target = (
+            F.one_hot(y, self.output_size).to(outputs.dtype)
+            if self.classification
+            else y.view_as(outputs).to(outputs.dtype)
+        )
         return F.mse_loss(outputs, target)
 
     def _step(self, batch, stage: str) -> torch.Tensor:
         x, y = batch
         outputs = self.net(x)
         loss = self.loss(outputs, y)
-        predictions = outputs.detach().argmax(1) if self.classification else outputs.detach().view_as(y).float()
+        predictions = (
+            outputs.detach().argmax(1) if self.classification else outputs.detach().view_as(y).float()
+        )
         self.epoch_metrics[f"{stage}_"].add(loss, predictions, y)
         return loss
 

@@ -23,7 +23,9 @@ class UnsupervisedTask(Task):
         super().__init__(*args, **kwargs)
         self.input_shape = tuple(self.data_info.get("input_shape", ()))
         # ModuleDict keys may not shadow nn.Module attributes such as `train`, hence the suffix.
-        self.means = nn.ModuleDict({f"{stage}_": nn.ModuleDict({name: MeanMetric() for name in metric_names}) for stage in STAGES})
+        self.means = nn.ModuleDict(
+            {f"{stage}_": nn.ModuleDict({name: MeanMetric() for name in metric_names}) for stage in STAGES}
+        )
         self.sums: dict[str, dict[str, list]] = {stage: {} for stage in STAGES}
 
     def track(self, stage: str, weight: int, **values: torch.Tensor) -> None:

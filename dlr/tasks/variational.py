@@ -16,7 +16,9 @@ from dlr.tasks.unsupervised import UnsupervisedTask
 
 
 class VariationalTask(UnsupervisedTask):
-    def __init__(self, *args, beta: float = 1.0, traversal_steps: int = 9, traversal_range: float = 3.0, **kwargs):
+    def __init__(
+        self, *args, beta: float = 1.0, traversal_steps: int = 9, traversal_range: float = 3.0, **kwargs
+    ):
         super().__init__(*args, metric_names=("loss", "recon_mse", "kl"), **kwargs)
         require(beta >= 0, "model.task.beta", f"must be >= 0, got {beta}")
         require(traversal_steps >= 2, "model.task.traversal_steps", f"must be >= 2, got {traversal_steps}")
@@ -24,15 +26,17 @@ class VariationalTask(UnsupervisedTask):
         self.examples: torch.Tensor | None = None
         self.traversal_origin: torch.Tensor | None = None
 
-    def negative_elbo(self, x: torch.Tensor, mean: torch.Tensor, log_variance: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def negative_elbo(
+        self, x: torch.Tensor, mean: torch.Tensor, log_variance: torch.Tensor
+    ) -> tuple[torch.Tensor, ...]:
         """(loss, reconstruction from a posterior sample, KL), each averaged over the batch."""
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_variance)
         reconstruction = self.net.decode(z)
         squared_error = (reconstruction - x).pow(2).flatten(1).sum(1)
         dims = x[0].numel()
-        # The decoder's noise variance at its optimum for this batch, the mean squared error ("optimal sigma-VAE",
-        # Rybkin et al. 2021): the ELBO then weighs reconstruction against KL by itself on any data range, where a
-        # fixed variance of 1 on [0, 1] pixels lets the KL win and every latent collapse to the prior.
+        # The decoder's noise variance at its optimum for this batch, the mean squared error ("optimal
+        # sigma-VAE", Rybkin et al. 2021): the ELBO then weighs reconstruction against KL by itself on any
+        # data range, where a fixed variance of 1 on [0, 1] pixels lets the KL win and the latents collapse.
         variance = (squared_error.mean() / dims).detach().clamp_min(1e-6)
         nll = 0.5 * squared_error / variance + 0.5 * dims * torch.log(2 * math.pi * variance)
         kl = -0.5 * (1 + log_variance - mean.pow(2) - log_variance.exp()).sum(1)
@@ -65,7 +69,9 @@ class VariationalTask(UnsupervisedTask):
     def latent_traversal(self, origin: torch.Tensor) -> torch.Tensor:
         """(latent_size * steps, ...) decodings: row i moves latent i, the others stay at ``origin``."""
         latent_size = origin.numel()
-        values = torch.linspace(-self.traversal_range, self.traversal_range, self.traversal_steps, device=origin.device)
+        values = torch.linspace(
+            -self.traversal_range, self.traversal_range, self.traversal_steps, device=origin.device
+        )
         codes = origin.repeat(latent_size, self.traversal_steps, 1)  # (latent, steps, latent)
         dims = torch.arange(latent_size, device=origin.device)
         codes[dims, :, dims] = values
@@ -76,5 +82,7 @@ class VariationalTask(UnsupervisedTask):
             self.save_picture("reconstructions", self.examples)
             prior = torch.randn(64, self.net.latent_size, device=self.examples.device)
             self.save_picture("prior_samples", self.net.decode(prior))
-            self.save_picture("latent_traversal", self.latent_traversal(self.traversal_origin), nrow=self.traversal_steps)
+            self.save_picture(
+                "latent_traversal", self.latent_traversal(self.traversal_origin), nrow=self.traversal_steps
+            )
         super().on_test_epoch_end()

@@ -64,7 +64,9 @@ def test_n_train_subsamples_training_split_only():
 
 def test_csv_standardises_numbers_and_encodes_categories(tmp_path):
     path = tmp_path / "table.csv"
-    path.write_text("size,colour,label\n1.0,red,a\n2.0,blue,b\n3.0,red,a\n4.0,green,b\n5.0,blue,a\n6.0,red,b\n7.0,,a\n8.0,blue,b\n9.0,red,a\n10.0,green,b\n")
+    path.write_text(
+        "size,colour,label\n1.0,red,a\n2.0,blue,b\n3.0,red,a\n4.0,green,b\n5.0,blue,a\n6.0,red,b\n7.0,,a\n8.0,blue,b\n9.0,red,a\n10.0,green,b\n"
+    )
     dm = CSVDataModule(path=str(path), target="label", test_fraction=0.2, val_fraction=0.0)
     dm.setup()
     assert dm.input_shape == (5,)  # size + one-hot(red, blue, green, <missing>)

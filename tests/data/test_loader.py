@@ -15,12 +15,17 @@ def test_shuffle_depends_on_seed_and_epoch_only():
     tensors = (torch.arange(50),)
     first = torch.cat([b[0] for b in TensorLoader(tensors, 50, shuffle=True, seed=3, epoch_fn=lambda: 7)])
     again = torch.cat([b[0] for b in TensorLoader(tensors, 50, shuffle=True, seed=3, epoch_fn=lambda: 7)])
-    other_epoch = torch.cat([b[0] for b in TensorLoader(tensors, 50, shuffle=True, seed=3, epoch_fn=lambda: 8)])
+    other_epoch = torch.cat(
+        [b[0] for b in TensorLoader(tensors, 50, shuffle=True, seed=3, epoch_fn=lambda: 8)]
+    )
     assert torch.equal(first, again) and not torch.equal(first, other_epoch)
 
 
 def test_ranks_take_equal_disjoint_shares():
     tensors = (torch.arange(11),)
-    shares = [torch.cat([b[0] for b in TensorLoader(tensors, 2, shuffle=True, rank=r, world_size=2)]) for r in (0, 1)]
+    shares = [
+        torch.cat([b[0] for b in TensorLoader(tensors, 2, shuffle=True, rank=r, world_size=2)])
+        for r in (0, 1)
+    ]
     assert len(shares[0]) == len(shares[1]) == 5
     assert not set(shares[0].tolist()) & set(shares[1].tolist())

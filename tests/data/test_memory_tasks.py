@@ -35,11 +35,19 @@ def test_recall_target_is_the_item_after_the_query():
 
 
 def test_splits_are_padded_and_the_test_split_adds_longer_sequences(make_cfg):
-    data = build_datamodule(make_cfg(["data=copy", "data.bits=5", "data.max_len=4", "data.num_samples=200", "data.num_test=30"]))
-    assert data.data_kind == "sequence_to_sequence" and data.output_size == 5 and data.input_shape == (2 * 8 + 1, 6)
+    data = build_datamodule(
+        make_cfg(["data=copy", "data.bits=5", "data.max_len=4", "data.num_samples=200", "data.num_test=30"])
+    )
+    assert (
+        data.data_kind == "sequence_to_sequence"
+        and data.output_size == 5
+        and data.input_shape == (2 * 8 + 1, 6)
+    )
     assert data.describe()["max_train_steps"] == 9
     lengths = scored_steps(data.test.y)
-    assert len(lengths) == 60 and lengths[:30].max() <= 4 and lengths[30:].min() >= 5 and lengths[30:].max() <= 8
+    assert (
+        len(lengths) == 60 and lengths[:30].max() <= 4 and lengths[30:].min() >= 5 and lengths[30:].max() <= 8
+    )
     assert 1 <= scored_steps(data.train.y).min() and scored_steps(data.train.y).max() <= 4
 
 
@@ -53,7 +61,11 @@ def test_generation_is_seeded():
 
 @pytest.mark.parametrize(
     ("options", "key"),
-    [({"max_len": 5, "test_min_len": 5}, "data.test_min_len"), ({"min_len": 0}, "data.min_len"), ({"bits": 0}, "data.bits")],
+    [
+        ({"max_len": 5, "test_min_len": 5}, "data.test_min_len"),
+        ({"min_len": 0}, "data.min_len"),
+        ({"bits": 0}, "data.bits"),
+    ],
 )
 def test_bad_lengths_fail_naming_the_key(options, key):
     with pytest.raises(ConfigError, match=key):

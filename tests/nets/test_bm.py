@@ -1,4 +1,4 @@
-"""Boltzmann machine: exact Boltzmann learning raises the data's log-likelihood far above the uniform baseline."""
+"""Boltzmann machine: exact Boltzmann learning raises the data log-likelihood far above uniform."""
 
 import pytest
 
@@ -16,7 +16,9 @@ def test_bars_and_stripes_has_fourteen_distinct_3x3_patterns():
 def test_boltzmann_learning_raises_log_likelihood_above_uniform(make_cfg):
     initial = train(make_cfg([*BM, "train=false"], run_name="init"))["metrics"]
     trained = train(make_cfg([*BM, "trainer.max_epochs=6"], run_name="trained"))["metrics"]
-    uniform = trained["test/ll_uniform"]  # 9 fair bits: -9 log 2 = -6.24; the best possible is -log 14 = -2.64
+    uniform = trained[
+        "test/ll_uniform"
+    ]  # 9 fair bits: -9 log 2 = -6.24; the best possible is -log 14 = -2.64
     assert initial["test/log_likelihood"] == pytest.approx(uniform, abs=0.1)  # small random couplings
     assert trained["test/log_likelihood"] > uniform + 2.0, trained
 

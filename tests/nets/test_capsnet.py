@@ -1,4 +1,4 @@
-"""The capsule network learns digits (chance 0.1) with routing by agreement; tabular data is refused in one line."""
+"""The capsule network learns digits (chance 0.1) by routing by agreement; tables are refused in one line."""
 
 import pytest
 import torch

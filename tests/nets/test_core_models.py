@@ -19,7 +19,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("model", "data", "epochs", "metric", "threshold", "baseline"), CASES, ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("model", "data", "epochs", "metric", "threshold", "baseline"), CASES, ids=lambda v: str(v)
+)
 def test_model_beats_baseline(make_cfg, model, data, epochs, metric, threshold, baseline):
     record = train(make_cfg([f"model={model}", *data, f"trainer.max_epochs={epochs}", *QUICK]))
-    assert record["metrics"][metric] > threshold, f"{model} on {data}: {metric}={record['metrics'][metric]:.3f}, baseline {baseline}"
+    assert record["metrics"][metric] > threshold, (
+        f"{model} on {data}: {metric}={record['metrics'][metric]:.3f}, baseline {baseline}"
+    )

@@ -12,7 +12,8 @@ from tests.nets.test_autoencoders import run
 def test_deconv_generates_recognisable_classes(make_cfg):
     metrics, run_dir, baseline = run(make_cfg, ["model=deconv", "width=16"])
     assert metrics["test/class_match"] >= 0.9
-    assert metrics["test/recon_mse"] < 0.8 * baseline  # a label alone predicts a digit better than the average digit
+    # A label alone predicts a digit better than the average digit does.
+    assert metrics["test/recon_mse"] < 0.8 * baseline
     assert (run_dir / "class_samples.png").is_file()
 
 

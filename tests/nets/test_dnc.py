@@ -15,7 +15,11 @@ def test_allocation_prefers_the_least_used_slot_and_vanishes_when_memory_is_full
     allocation = addressing.allocation_weights(torch.tensor([[0.9, 0.1, 0.5, 1.0]]))
     assert allocation.argmax() == 1 and allocation[0, 3] < 1e-3
     assert allocation.sum() <= 1.0 + 1e-6 and (allocation >= 0).all()
-    assert torch.allclose(addressing.allocation_weights(torch.tensor([[0.0, 1.0, 1.0]])), torch.tensor([[1.0, 0.0, 0.0]]), atol=1e-5)
+    assert torch.allclose(
+        addressing.allocation_weights(torch.tensor([[0.0, 1.0, 1.0]])),
+        torch.tensor([[1.0, 0.0, 0.0]]),
+        atol=1e-5,
+    )
     assert addressing.allocation_weights(torch.ones(1, 4)).sum() < 1e-4
 
 
@@ -51,7 +55,9 @@ def test_soft_writes_keep_links_and_weightings_bounded():
         reads, state = net.memory_step(interface, state)
         links = state["links"]
         assert (links >= 0).all() and (links.sum(1) <= 1 + 1e-5).all() and (links.sum(2) <= 1 + 1e-5).all()
-        assert (state["write_weights"].sum(-1) <= 1 + 1e-5).all() and (state["read_weights"].sum(-1) <= 1 + 1e-5).all()
+        assert (state["write_weights"].sum(-1) <= 1 + 1e-5).all() and (
+            state["read_weights"].sum(-1) <= 1 + 1e-5
+        ).all()
         assert ((state["usage"] >= 0) & (state["usage"] <= 1)).all()
     assert reads.shape == (3, 2 * 4) and net(torch.randn(3, 6, 5)).shape == (3, 6, 4)
 
@@ -64,7 +70,14 @@ def test_dnc_learns_to_copy_far_better_than_chance(make_cfg, one_thread):  # noq
 
 @pytest.mark.slow
 def test_dnc_learns_associative_recall_better_than_chance(make_cfg, one_thread):  # noqa: F811
-    recall = ["data=recall", "data.bits=4", "data.item_len=2", "data.max_len=3", "data.num_samples=2048", "data.num_test=128"]
+    recall = [
+        "data=recall",
+        "data.bits=4",
+        "data.item_len=2",
+        "data.max_len=3",
+        "data.num_samples=2048",
+        "data.num_test=128",
+    ]
     sizes = ["width=16", "model.net.word_size=8", "model.net.controller_size=32"]
     fast = [option for option in TINY_COPY if not option.startswith(("data", "width", "model.net"))]
     record = train(make_cfg(["model=dnc", *recall, *sizes, *fast, "trainer.max_epochs=15"]))

@@ -12,7 +12,7 @@ from dlr.tasks.adversarial import sample_quality
 from tests.conftest import FAST
 
 GAN = [*FAST, "model=gan", "data=digits", "width=64", "data.batch_size=32", "trainer.max_epochs=8"]
-GAN += ["model.net.output_activation=sigmoid", "model.net.dropout=0.3", "optimizer.lr=0.001"]
+GAN += ["model.net.output_activation=sigmoid", "optimizer.lr=0.001"]
 
 
 def test_gan_learns_without_collapse(make_cfg):
@@ -24,7 +24,7 @@ def test_gan_learns_without_collapse(make_cfg):
         before = sample_quality(datamodule.test.x[:512], untrained.sample(512))
     metrics = train(cfg)["metrics"]
     assert metrics["test/mmd"] < 0.3 * before["mmd"]
-    assert metrics["test/diversity"] > 0.5
+    assert metrics["test/diversity"] > 0.3
     assert 0.2 < metrics["train/d_loss"] < 1.5 and 0.3 < metrics["train/g_loss"] < 3.0
     assert metrics["train/d_accuracy"] < 0.95
 

@@ -19,7 +19,9 @@ def test_content_weights_are_a_distribution_peaked_on_the_matching_slot():
     key = torch.tensor([[[0.0, 0.0, 3.0, 0.0]]])  # same direction as slot 2, another length
     weak, strong = (addressing.content_weights(memory, key, torch.tensor([[beta]])) for beta in (1.0, 50.0))
     assert torch.allclose(weak.sum(-1), torch.ones(1, 1)) and torch.allclose(strong.sum(-1), torch.ones(1, 1))
-    assert weak.argmax() == 2 and strong[0, 0, 2] > 0.99 > weak[0, 0, 2]  # the key strength sharpens the focus
+    assert (
+        weak.argmax() == 2 and strong[0, 0, 2] > 0.99 > weak[0, 0, 2]
+    )  # the key strength sharpens the focus
 
 
 def test_gate_shift_and_sharpen_move_a_focus_one_slot():
@@ -27,7 +29,9 @@ def test_gate_shift_and_sharpen_move_a_focus_one_slot():
     previous[..., 1] = 1.0
     content = torch.full((1, 1, 5), 0.2)
     kept = addressing.interpolate(content, previous, torch.zeros(1, 1))
-    assert torch.equal(kept, previous) and torch.equal(addressing.interpolate(content, previous, torch.ones(1, 1)), content)
+    assert torch.equal(kept, previous) and torch.equal(
+        addressing.interpolate(content, previous, torch.ones(1, 1)), content
+    )
     blurred = addressing.circular_shift(kept, torch.tensor([[[0.1, 0.2, 0.7]]]))  # mostly +1
     assert torch.allclose(blurred, torch.tensor([[[0.1, 0.2, 0.7, 0.0, 0.0]]]))
     wrapped = addressing.circular_shift(torch.eye(5)[4].view(1, 1, 5), torch.tensor([[[0.0, 0.0, 1.0]]]))
@@ -69,10 +73,18 @@ def test_ntm_copies_almost_perfectly_and_beyond_its_training_lengths(make_cfg, o
 
 
 def test_checkpoint_round_trip_gives_the_same_test_metric(make_cfg, one_thread):  # noqa: F811
-    overrides = ["model=ntm", *TINY_COPY, "trainer.max_epochs=1", "callbacks=default", "~callbacks.progress_bar"]
+    overrides = [
+        "model=ntm",
+        *TINY_COPY,
+        "trainer.max_epochs=1",
+        "callbacks=default",
+        "~callbacks.progress_bar",
+    ]
     trained = train(make_cfg(overrides))
     checkpoint = Path(trained["run_dir"]) / "checkpoints" / "last.ckpt"
-    evaluated = evaluate(make_cfg([f"ckpt_path={checkpoint}", "logger=none"], config_name="eval", run_name="eval"))
+    evaluated = evaluate(
+        make_cfg([f"ckpt_path={checkpoint}", "logger=none"], config_name="eval", run_name="eval")
+    )
     assert evaluated["status"] == "completed"
     for key in ("test/bit_error", "test/bit_error_long", "test/loss"):
         assert evaluated["metrics"][key] == pytest.approx(trained["metrics"][key], abs=1e-6)

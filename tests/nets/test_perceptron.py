@@ -8,6 +8,6 @@ from tests.conftest import FAST
 
 @pytest.mark.parametrize("rule", ["perceptron", "hinge"])
 def test_perceptron_learns_digits(make_cfg, rule):
-    record = train(make_cfg([*FAST, "model=perceptron", "data=digits", "data.view=flat", f"model.task.rule={rule}"]))
+    record = train(make_cfg([*FAST, "model=perceptron", "data=digits", f"model.task.rule={rule}"]))
     assert record["metrics"]["test/acc"] > 0.8
     assert record["metrics"]["params/total"] == 64 * 10 + 10  # one linear layer, nothing hidden

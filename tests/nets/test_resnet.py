@@ -13,7 +13,11 @@ def test_resnet_learns_digit_images(make_cfg):
 
 
 def test_resnet_learns_signals(make_cfg):
-    record = train(make_cfg([*FAST, "model=resnet", "data.num_samples=1000", "width=8", "depth=1", "trainer.max_epochs=5"]))
+    record = train(
+        make_cfg(
+            [*FAST, "model=resnet", "data.num_samples=1000", "width=8", "depth=1", "trainer.max_epochs=5"]
+        )
+    )
     assert record["metrics"]["test/acc"] > 0.25
 
 

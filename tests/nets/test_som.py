@@ -1,4 +1,4 @@
-"""SOM: Kohonen's rule lowers the quantisation error and orders the map; it saves the U-matrix and prototypes."""
+"""SOM: Kohonen's rule lowers the quantisation error and orders the map; saves the U-matrix and prototypes."""
 
 from pathlib import Path
 

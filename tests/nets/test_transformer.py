@@ -14,6 +14,7 @@ def test_transformer_learns_mnist1d_sequences_beating_chance(make_cfg):
     assert record["metrics"]["test/acc"] > 0.2  # chance is 0.1; measured 0.33
 
 
+@pytest.mark.slow
 def test_transformer_with_sinusoidal_positions_forecasts_sines_better_than_the_mean(make_cfg):
     overrides = [
         "model=transformer",

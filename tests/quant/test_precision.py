@@ -1,4 +1,4 @@
-"""Each Lightning precision trains a few steps on this CPU; fp16 needs the larger eps; a GPU ask fails in one line."""
+"""Each precision trains a few steps on this CPU; fp16 needs the larger eps; a GPU ask fails in one line."""
 
 import functools
 import json
@@ -12,15 +12,25 @@ from dlr.quant.precision import with_eps
 from dlr.run import train
 from tests.conftest import FAST
 
-FEW_STEPS = [*FAST, "trainer.max_epochs=1", "trainer.limit_train_batches=6", "trainer.limit_val_batches=2", "trainer.limit_test_batches=2", "data.num_samples=1000"]
+FEW_STEPS = [
+    *FAST,
+    "trainer.max_epochs=2",
+    "trainer.limit_train_batches=8",
+    "trainer.limit_val_batches=2",
+    "trainer.limit_test_batches=2",
+    "data.num_samples=1000",
+]
 
 
-@pytest.mark.parametrize("precision", ["32-true", "64-true", "bf16-mixed", "bf16-true", "16-mixed", "16-true"])
+@pytest.mark.parametrize(
+    "precision", ["32-true", "64-true", "bf16-mixed", "bf16-true", "16-mixed", "16-true"]
+)
 def test_each_precision_trains_a_few_steps_on_cpu(make_cfg, precision):
     record = train(make_cfg([*FEW_STEPS, f"precision={precision}"]))
     assert record["status"] == "completed", record.get("error")
     metrics = record["metrics"]
-    assert math.isfinite(metrics["train/loss"]) and metrics["train/loss"] < math.log(10)  # below chance-level loss
+    assert math.isfinite(metrics["train/loss"])
+    assert metrics["val/acc"] > 0.15  # learning has begun: chance is 0.1
 
 
 def test_fp16_with_adamw_default_eps_goes_to_nan_and_the_config_eps_fixes_it(make_cfg):
@@ -44,4 +54,8 @@ def test_asking_for_a_gpu_precision_without_cuda_fails_in_one_line(make_cfg):
     with pytest.raises(SystemExit):
         train(cfg)
     record = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
-    assert record["status"] == "failed" and "CUDA is not available" in record["error"] and "\n" not in record["error"]
+    assert (
+        record["status"] == "failed"
+        and "CUDA is not available" in record["error"]
+        and "\n" not in record["error"]
+    )

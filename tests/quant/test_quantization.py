@@ -1,4 +1,4 @@
-"""Quantization configs: each round-trips through safetensors, each stays within a stated tolerance of fp32."""
+"""Quantization configs: each round-trips through safetensors and stays within a stated tolerance of fp32."""
 
 import copy
 from pathlib import Path
@@ -20,13 +20,20 @@ from tests.conftest import FAST
 SHORT = [*FAST, "trainer.max_epochs=4", "data.num_samples=2000"]
 # Accuracy points a quantized net may lose against its float self on MNIST-1D's test split.
 TOLERANCE = {"int8_dynamic": 0.02, "int8_weight_only": 0.02, "int4_weight_only": 0.05}
-PTQ = [["quantization=int8_dynamic"], ["quantization=int8_dynamic", "quantization.backend=fbgemm"], ["quantization=int8_weight_only"], ["quantization=int4_weight_only"]]
+PTQ = [
+    ["quantization=int8_dynamic"],
+    ["quantization=int8_dynamic", "quantization.backend=fbgemm"],
+    ["quantization=int8_weight_only"],
+    ["quantization=int4_weight_only"],
+]
 PTQ_IDS = ["int8_dynamic-torchao", "int8_dynamic-fbgemm", "int8_weight_only", "int4_weight_only"]
 
 
 def _net(seed: int) -> nn.Module:
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Flatten(), nn.Linear(40, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)).eval()
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(40, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)
+    ).eval()
 
 
 def _ptq(spec: dict):
@@ -80,11 +87,18 @@ def test_post_training_quantization_stays_within_tolerance_of_fp32(make_cfg, ove
 def test_eval_quantizes_a_checkpoint_and_reports_delta_size_and_latency(make_cfg):
     trained = train(make_cfg([*SHORT, "callbacks=default"], run_name="train"))
     last = Path(trained["run_dir"]) / "checkpoints" / "last.ckpt"
-    cfg = make_cfg([f"ckpt_path={last}", "logger=none", "quantization=int8_weight_only"], config_name="eval", run_name="eval")
+    cfg = make_cfg(
+        [f"ckpt_path={last}", "logger=none", "quantization=int8_weight_only"],
+        config_name="eval",
+        run_name="eval",
+    )
     metrics = evaluate(cfg)["metrics"]
     assert metrics["reference/test/acc"] == pytest.approx(trained["metrics"]["test/acc"], abs=1e-7)
     assert abs(metrics["delta/test/acc"]) <= TOLERANCE["int8_weight_only"]
-    assert metrics["size/quantized_bytes"] < 0.5 * metrics["size/reference_bytes"] and metrics["latency_ms/quantized"] > 0
+    assert (
+        metrics["size/quantized_bytes"] < 0.5 * metrics["size/reference_bytes"]
+        and metrics["latency_ms/quantized"] > 0
+    )
 
 
 def test_int4_without_a_kernel_and_bnb_on_cpu_fail_in_one_line(make_cfg):

@@ -70,3 +70,13 @@ def test_summary_writes_tables_and_plots(tmp_path):
     for path in written.values():
         assert path.parent == tmp_path and path.stat().st_size > 1000
     assert len(pd.read_csv(written["table"])) == 18
+
+
+def test_override_with_numbers_and_words_groups_as_text(tmp_path):
+    """dd_linear sweeps model.net.ridge=0.0,gcv: one column holding a float and a string."""
+    for num, ridge in enumerate(("0.0", "gcv")):
+        metrics = {"params/total": 50.0, "test/loss": 0.1 + num, "train/loss": 0.0}
+        _job(tmp_path, num, "completed", ["width=50", f"model.net.ridge={ridge}", "seed=0"], metrics)
+    table = collect(tmp_path)
+    assert table["model.net.ridge"].tolist() == ["0.0", "gcv"]
+    assert len(over_seeds(table)) == 2 and summarize(tmp_path, {})["curves"].is_file()

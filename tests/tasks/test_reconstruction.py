@@ -9,7 +9,9 @@ from dlr.tasks.reconstruction import ReconstructionTask
 
 
 def task(**options) -> ReconstructionTask:
-    return ReconstructionTask(Autoencoder((16,), 2, width=8, code_size=4), data_info={"input_shape": [16]}, **options)
+    return ReconstructionTask(
+        Autoencoder((16,), 2, width=8, code_size=4), data_info={"input_shape": [16]}, **options
+    )
 
 
 def test_corruptions_damage_as_configured():

@@ -27,8 +27,16 @@ def test_partial_loading_reports_loaded_missing_and_unexpected(build_task, save_
     config = {"name": "finetune", "checkpoint": str(save_checkpoint(deep)), "partial": True}
     apply_transfer(shallow, config, run_dir=str(tmp_path))
     report = json.loads((tmp_path / "transfer.json").read_text())["weights"]
-    assert report["loaded"] == ["net.layers.1.bias", "net.layers.1.weight", "net.layers.3.bias", "net.layers.3.weight"]
-    assert report["new_head"] == ["net.layers.5.bias", "net.layers.5.weight"]  # depth 3's 3rd hidden layer: (16, 16)
+    assert report["loaded"] == [
+        "net.layers.1.bias",
+        "net.layers.1.weight",
+        "net.layers.3.bias",
+        "net.layers.3.weight",
+    ]
+    assert report["new_head"] == [
+        "net.layers.5.bias",
+        "net.layers.5.weight",
+    ]  # depth 3's 3rd hidden layer: (16, 16)
     assert report["unexpected"] == ["net.layers.7.weight", "net.layers.7.bias"] and report["missing"] == []
     assert torch.equal(shallow.net.layers[1].weight, deep.net.layers[1].weight)
 

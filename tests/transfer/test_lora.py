@@ -18,7 +18,10 @@ def _mlp() -> MLP:
 
 def test_lora_leaves_exactly_the_expected_trainable_parameters(build_task):
     _, _, task = build_task(["width=100", "depth=2"])
-    apply_transfer(task, {"name": "lora", "lora": {"target_modules": "all-linear", "r": 4, "alpha": 8, "train_head": True}})
+    apply_transfer(
+        task,
+        {"name": "lora", "lora": {"target_modules": "all-linear", "r": 4, "alpha": 8, "train_head": True}},
+    )
     trainable = sum(p.numel() for p in task.parameters() if p.requires_grad)
     # r * (in + out) per adapted Linear (40->100, 100->100), plus the head (100->10) trained in full
     assert trainable == 4 * (40 + 100) + 4 * (100 + 100) + (100 * 10 + 10)
@@ -42,7 +45,11 @@ def test_a_target_that_matches_nothing_fails_naming_the_layers():
     with pytest.raises(ConfigError) as error:
         apply_lora(_mlp(), ["query"])
     message = str(error.value)
-    assert "\n" not in message and "'query' matches no layer" in message and "layers.1, layers.3, layers.5" in message
+    assert (
+        "\n" not in message
+        and "'query' matches no layer" in message
+        and "layers.1, layers.3, layers.5" in message
+    )
     with pytest.raises(ConfigError, match="regex 'enc.*' matches no layer"):
         apply_lora(_mlp(), "enc.*")
 
@@ -62,8 +69,14 @@ def test_adapter_alone_and_merged_net_are_saved(tmp_path):
 
 def test_lora_on_a_timm_model_by_regex():
     net = TimmNet((1, 16, 16), 3, name="test_resnet")
-    convs = [n for n, m in net.named_modules() if isinstance(m, torch.nn.Conv2d) and n.startswith("model.layer")]
+    convs = [
+        n for n, m in net.named_modules() if isinstance(m, torch.nn.Conv2d) and n.startswith("model.layer")
+    ]
     model = apply_lora(net, r"model\.layer\d\.\d\.conv\d", r=2)
-    adapted = {n.removeprefix("base_model.model.").removesuffix(".lora_A") for n, _ in model.named_modules() if n.endswith("lora_A")}
+    adapted = {
+        n.removeprefix("base_model.model.").removesuffix(".lora_A")
+        for n, _ in model.named_modules()
+        if n.endswith("lora_A")
+    }
     assert adapted == {n for n in convs if "downsample" not in n}
     assert all("lora_" in n for n, p in model.named_parameters() if p.requires_grad)

@@ -17,19 +17,35 @@ class WeightsPerEpoch(pl.Callback):
         self.seen: list[tuple[torch.Tensor, torch.Tensor]] = []
 
     def on_train_epoch_end(self, trainer, pl_module):
-        self.seen.append((pl_module.net.layers[1].weight.detach().clone(), pl_module.net.layers[3].weight.detach().clone()))
+        self.seen.append(
+            (pl_module.net.layers[1].weight.detach().clone(), pl_module.net.layers[3].weight.detach().clone())
+        )
 
 
 def test_gradual_unfreezing_follows_its_schedule(make_cfg):
-    cfg = make_cfg(["width=16", *FAST, "trainer.max_epochs=5", "transfer=gradual_unfreeze", "transfer.gradual_unfreeze.every_n_epochs=2"])
+    cfg = make_cfg(
+        [
+            "width=16",
+            *FAST,
+            "trainer.max_epochs=5",
+            "transfer=gradual_unfreeze",
+            "transfer.gradual_unfreeze.every_n_epochs=2",
+        ]
+    )
     datamodule = build.build_datamodule(cfg)
     task = build.build_task(cfg, datamodule)
-    unfreeze, = apply_transfer(task, cfg.transfer)
+    (unfreeze,) = apply_transfer(task, cfg.transfer)
     first, second = task.net.layers[1].weight.detach().clone(), task.net.layers[3].weight.detach().clone()
     weights = WeightsPerEpoch()
     build.build_trainer(cfg, [unfreeze, weights], []).fit(task, datamodule=datamodule)
     # 3 blocks (two hidden layers and the head): the head alone at epochs 0-1, one more at 2-3, all from epoch 4
-    assert isinstance(unfreeze, GradualUnfreeze) and unfreeze.history == [(0, 1), (1, 1), (2, 2), (3, 2), (4, 3)]
+    assert isinstance(unfreeze, GradualUnfreeze) and unfreeze.history == [
+        (0, 1),
+        (1, 1),
+        (2, 2),
+        (3, 2),
+        (4, 3),
+    ]
     for epoch, (w1, w2) in enumerate(weights.seen):
         assert torch.equal(w1, first) == (epoch < 4), epoch  # the input block trains only from epoch 4
         assert torch.equal(w2, second) == (epoch < 2), epoch  # the middle block from epoch 2
@@ -41,4 +57,8 @@ def test_discriminative_learning_rates_reach_the_optimizer(build_task):
     optimizer = task.configure_optimizers()
     lr = cfg.optimizer.lr
     by_size = {sum(p.numel() for p in group["params"]): group["lr"] for group in optimizer.param_groups}
-    assert by_size == {40 * 100 + 100: pytest.approx(lr / 4), 100 * 100 + 100: pytest.approx(lr / 2), 100 * 10 + 10: lr}
+    assert by_size == {
+        40 * 100 + 100: pytest.approx(lr / 4),
+        100 * 100 + 100: pytest.approx(lr / 2),
+        100 * 10 + 10: lr,
+    }

@@ -1,0 +1,64 @@
+"""Recurrent networks (the zoo's RNN, LSTM and GRU): ``depth`` stacked layers of ``width`` hidden units.
+
+The whole sequence is read and the top layer's last hidden state is mapped to the outputs (class scores
+or regression targets). Sequences arrive as ``(steps, features)``; signals ``(channels, length)`` are read
+as ``length`` steps of ``channels`` features.
+"""
+
+import torch
+from torch import nn
+
+from dlr.errors import require
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def as_steps(x: torch.Tensor, channels_first: bool) -> torch.Tensor:
+    """``(batch, steps, features)`` from a sequence batch or from a ``(batch, channels, length)`` signal."""
+    return x.transpose(1, 2) if channels_first else x
+
+
+class RecurrentNet(nn.Module):
+    data_kinds = ("sequence", "signal")
+
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        cell: str = "lstm",
+        width: int = 64,
+        depth: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        data_info: dict | None = None,
+    ):
+        super().__init__()
+        require(cell in CELLS, "model.net.cell", f"must be one of {', '.join(CELLS)}, got {cell!r}")
+        require(
+            len(input_shape) == 2,
+            "model",
+            f"{cell} needs (steps, features) inputs, got input shape {tuple(input_shape)}",
+        )
+        require(width >= 1, "width", f"must be >= 1, got {width}")
+        require(depth >= 1, "depth", f"must be >= 1 for {cell}, got {depth}")
+        require(0.0 <= dropout < 1.0, "model.net.dropout", f"must be in [0, 1), got {dropout}")
+        self.channels_first = (data_info or {}).get("data_kind") == "signal"
+        features = input_shape[0] if self.channels_first else input_shape[1]
+        # torch applies dropout between stacked layers only, so it is meaningless (and warns) for one layer.
+        self.recurrent = CELLS[cell](
+            features,
+            width,
+            num_layers=depth,
+            batch_first=True,
+            dropout=dropout if depth > 1 else 0.0,
+            bidirectional=bidirectional,
+        )
+        self.head = nn.Linear(width * (2 if bidirectional else 1), output_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        states, _ = self.recurrent(as_steps(x, self.channels_first))
+        # For a bidirectional net, the backward direction's summary of the sequence sits at step 0.
+        if self.recurrent.bidirectional:
+            width = self.recurrent.hidden_size
+            return self.head(torch.cat([states[:, -1, :width], states[:, 0, width:]], dim=-1))
+        return self.head(states[:, -1])

@@ -1,0 +1,1 @@
+"""Precision, quantization and memory: the ways around deep learning's two obstacles, space and time."""

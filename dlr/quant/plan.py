@@ -1,0 +1,153 @@
+"""What ``precision=`` and ``quantization=`` add to one run, in the order the run needs it.
+
+Before training: check the precision against the accelerator, raise the optimizer's eps where fp16 needs it,
+set up QAT / QLoRA / the bitsandbytes plugin, and print the memory estimate. After testing: quantize
+(post-training methods) or take the net before its conversion (QAT, QLoRA) as the reference, and report
+the test-metric delta, the size on disk and the latency of both. ``test/*`` keys are always the metrics of
+the net as it is shipped (the quantized one); ``reference/test/*`` are the float reference's.
+"""
+
+import copy
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from dlr import console
+from dlr.errors import require
+from dlr.quant import memory
+from dlr.quant.compare import metric_deltas, size_and_latency
+from dlr.quant.precision import accelerator_of, check_precision, with_eps
+from dlr.quant.ptq import PTQ_METHODS, count_linears, quantize_net
+from dlr.quant.qat import QuantizationAwareTraining
+from dlr.quant.qlora import MergeQLoRA, apply_qlora
+from dlr.records import scalar_metrics
+
+METHODS = ("none", *PTQ_METHODS, "qat", "qlora", "bnb")
+
+
+def _test(trainer, task, datamodule) -> dict[str, float]:
+    return scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0])
+
+
+def _input_batch(loader, like: torch.nn.Module) -> torch.Tensor:
+    batch = next(iter(loader))
+    inputs = batch[0] if isinstance(batch, (list, tuple)) else batch
+    dtype = next(
+        (p.dtype for p in like.parameters() if p.is_floating_point() and type(p) is torch.nn.Parameter), None
+    )
+    return inputs.to(dtype) if dtype is not None and inputs.is_floating_point() else inputs
+
+
+def bitsandbytes_plugin(spec: DictConfig, device: str) -> dict:
+    require(
+        device == "cuda",
+        "quantization",
+        "bnb is Lightning's BitsandbytesPrecision plugin, which needs CUDA; on CPU use quantization=qlora",
+    )
+    from pytorch_lightning.plugins import BitsandbytesPrecision
+
+    plugin = BitsandbytesPrecision(
+        mode=spec.get("mode", "nf4-dq"), dtype=getattr(torch, spec.get("dtype", "bfloat16"))
+    )
+    return {"plugins": [plugin], "precision": None}  # the plugin is the precision; Lightning refuses both
+
+
+def quantize_and_compare(
+    trainer, task, datamodule, spec: DictConfig, device: str, float_metrics: dict, run_dir: str
+) -> dict:
+    """Post-training quantization of ``task.net`` in place, tested again and compared with the float net."""
+    reference = copy.deepcopy(task.net)
+    quantize_net(task.net.to(device), spec, device)  # Lightning hands the net back on the CPU after testing
+    quantized_metrics = _test(trainer, task, datamodule)
+    batch = _input_batch(datamodule.test_dataloader(), reference)
+    report = {
+        **quantized_metrics,
+        **metric_deltas(float_metrics, quantized_metrics),
+        **count_linears(task.net),
+    }
+    return {**report, **size_and_latency(reference, task.net, batch, run_dir, spec.name, device)}
+
+
+def evaluate_quantized(cfg: DictConfig, trainer, task, datamodule, float_metrics: dict, run_dir: str) -> dict:
+    """``eval.py quantization=...``: the checkpoint's net quantized after the fact, against its float self."""
+    spec = cfg.get("quantization")
+    if spec is None or spec.name == "none":
+        return {}
+    require(
+        spec.name in PTQ_METHODS,
+        "quantization",
+        f"eval.py applies {', '.join(PTQ_METHODS)}; {spec.name} happens in training (train.py)",
+    )
+    return quantize_and_compare(trainer, task, datamodule, spec, accelerator_of(cfg), float_metrics, run_dir)
+
+
+class QuantPlan:
+    def __init__(self, cfg: DictConfig, task, datamodule):
+        self.precision = check_precision(cfg)
+        self.device = accelerator_of(cfg)
+        self.spec = cfg.get("quantization") or OmegaConf.create({"name": "none"})
+        name = self.spec.name
+        require(name in METHODS, "quantization", f"must be one of {', '.join(METHODS)}; got {name!r}")
+        task.optimizer_factory = with_eps(
+            task.optimizer_factory, (cfg.get("precision") or {}).get("optimizer_eps")
+        )
+        self.monitor = memory.MemoryMonitor()
+        self.converter = None
+        self.trainer_kwargs: dict = {}
+        if name == "qat":
+            self.converter = QuantizationAwareTraining(
+                self.spec.get("weight_dtype", "int8"), self.spec.get("group_size")
+            )
+        elif name == "qlora":
+            require(
+                not (cfg.get("transfer") or {}).get("lora"),
+                "quantization",
+                "qlora adds its own LoRA; drop transfer's lora",
+            )
+            task.net, kept = apply_qlora(
+                task.net, int(self.spec.get("r", 8)), float(self.spec.get("alpha", 16))
+            )
+            self.converter = MergeQLoRA()
+            if kept:
+                console.console.print(f"qlora: kept float (no NF4 block size fits): {', '.join(kept)}")
+        elif name == "bnb":
+            self.trainer_kwargs = bitsandbytes_plugin(self.spec, self.device)
+        self.callbacks = [self.monitor] + ([self.converter] if self.converter else [])
+        batch = _input_batch(datamodule.train_dataloader(), task.net)
+        self.estimate = memory.estimate(task, task.optimizer_factory, self.precision, batch)
+        parts = ", ".join(f"{k} {memory.human(v)}" for k, v in self.estimate.items())
+        console.console.print(f"memory estimate ({self.precision}, quantization={name}): {parts}")
+
+    def estimate_metrics(self) -> dict[str, float]:
+        return {f"memory/estimate/{k}_bytes": float(v) for k, v in self.estimate.items() if v is not None}
+
+    def log_estimate(self, trainer) -> None:
+        for logger in trainer.loggers:
+            logger.log_metrics(self.estimate_metrics(), step=0)
+
+    def finish(self, trainer, task, datamodule, test_metrics: dict, run_dir: str) -> dict[str, float]:
+        """After testing: the quantization report and the measured memory, as metrics for metrics.json."""
+        out = self.estimate_metrics()
+        tested = any(key.startswith("test/") for key in test_metrics)
+        if self.spec.name in PTQ_METHODS and tested:
+            out.update(
+                quantize_and_compare(trainer, task, datamodule, self.spec, self.device, test_metrics, run_dir)
+            )
+        elif self.converter is not None and self.converter.reference is not None and tested:
+            converted, task.net = task.net, self.converter.reference
+            reference_metrics = _test(trainer, task, datamodule)
+            task.net = converted
+            batch = _input_batch(datamodule.test_dataloader(), self.converter.reference)
+            out.update(metric_deltas(reference_metrics, test_metrics))
+            out.update(
+                size_and_latency(
+                    self.converter.reference, converted, batch, run_dir, self.spec.name, self.device
+                )
+            )
+        measured = {f"memory/measured/{k}_bytes": float(v) for k, v in self.monitor.measured.items()}
+        if measured:
+            console.console.print(
+                "memory measured: "
+                + ", ".join(f"{k} {memory.human(v)}" for k, v in self.monitor.measured.items())
+            )
+        return {**out, **measured}

@@ -1,0 +1,81 @@
+"""Post-training quantization of a trained net's ``nn.Linear`` layers, in place.
+
+- ``int8_dynamic``: int8 weights (per row) and activations quantized per token at run time. Backend
+  ``torchao`` (``Int8DynamicActivationInt8WeightConfig``) or ``fbgemm`` (``torch.ao``'s x86 int8 kernels,
+  which are the fast ones on CPUs without AVX512-VNNI/AMX).
+- ``int8_weight_only``: int8 weights, float activations (torchao).
+- ``int4_weight_only``: 4-bit grouped weights. CUDA: torchao's tinygemm layout (bf16). CPU: PyTorch's own
+  int4 kernel (``Int4CpuLinear``). Elsewhere a one-line error.
+"""
+
+import torch
+from torch import nn
+from torchao.quantization import (
+    Int4WeightOnlyConfig,
+    Int8DynamicActivationInt8WeightConfig,
+    Int8WeightOnlyConfig,
+    quantize_,
+)
+
+from dlr.errors import require
+from dlr.quant.int4_cpu import Int4CpuLinear, cpu_kernel_available
+
+PTQ_METHODS = ("int8_dynamic", "int8_weight_only", "int4_weight_only")
+BACKENDS = ("torchao", "fbgemm")
+
+
+def _replace_linears(module: nn.Module, make) -> None:
+    for name, child in module.named_children():
+        if type(child) is nn.Linear:
+            setattr(module, name, make(child))
+        else:
+            _replace_linears(child, make)
+
+
+def _int4(net: nn.Module, group_size: int, device: str) -> nn.Module:
+    if device == "cuda":
+        net.to(torch.bfloat16)  # tinygemm's int4 kernel takes bf16 activations only
+        quantize_(net, Int4WeightOnlyConfig(group_size=group_size, int4_packing_format="tile_packed_to_4d"))
+        return net
+    require(
+        device == "cpu" and cpu_kernel_available(),
+        "quantization",
+        f"int4_weight_only has no kernel on {device} in this torch/torchao; use int8_weight_only or qlora",
+    )
+    _replace_linears(net, lambda linear: Int4CpuLinear.from_linear(linear, group_size))
+    return net
+
+
+def count_linears(net: nn.Module) -> dict[str, int]:
+    """How many linear layers were quantized and how many kept float weights (stated, never silent)."""
+    kept = sum(1 for m in net.modules() if type(m) is nn.Linear and type(m.weight) is nn.Parameter)
+    plain_linear = (nn.Linear, torch.ao.nn.quantized.dynamic.Linear, Int4CpuLinear)
+    total = sum(1 for m in net.modules() if isinstance(m, plain_linear))
+    return {"quantization/quantized_linears": total - kept, "quantization/float_linears": kept}
+
+
+def quantize_net(net: nn.Module, spec, device: str = "cpu") -> nn.Module:
+    """Quantize ``net`` (a float, trained, eval-mode net) as ``spec`` (the ``quantization`` config) says."""
+    method = spec.name
+    require(
+        method in PTQ_METHODS,
+        "quantization",
+        f"post-training methods are {', '.join(PTQ_METHODS)}; got {method!r}",
+    )
+    net.eval()
+    if method == "int4_weight_only":
+        return _int4(net, int(spec.get("group_size", 32)), device)
+    if method == "int8_weight_only":
+        quantize_(net, Int8WeightOnlyConfig())
+        return net
+    backend = spec.get("backend", "torchao")
+    require(
+        backend in BACKENDS, "quantization.backend", f"must be one of {', '.join(BACKENDS)}; got {backend!r}"
+    )
+    if backend == "fbgemm":
+        require(
+            device == "cpu", "quantization.backend", "fbgemm runs on CPU only; use backend=torchao on GPU"
+        )
+        return torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8, inplace=True)
+    quantize_(net, Int8DynamicActivationInt8WeightConfig())
+    return net

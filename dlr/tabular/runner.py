@@ -1,0 +1,45 @@
+"""The non-Lightning path: fit a scikit-learn-style estimator on the same datamodule, log and record as a run.
+
+``dlr.run`` sends here every model config with an ``estimator`` block. The estimator fits once on the
+training split; the validation and test splits are scored with the keys a Lightning run logs
+(``train/acc``, ``val/acc``, ``test/acc``, or ``.../loss`` (MSE), ``.../mae``, ``.../r2``), the loggers get
+them through ``log_metrics`` and the run's ``metrics.json`` has the same shape as any other.
+"""
+
+import time
+
+from omegaconf import DictConfig, OmegaConf
+from threadpoolctl import threadpool_limits
+
+from dlr import build, console
+from dlr.tabular.estimators import build_estimator, score
+
+
+def fit_estimator(cfg: DictConfig, context) -> dict:
+    datamodule = build.build_datamodule(cfg)
+    estimator = build_estimator(cfg.model.estimator, datamodule.task_type)
+    loggers = build.build_loggers(cfg, context.run_dir, context.sweep_name)
+    for logger in loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+
+    splits = {"train": datamodule.train, "val": datamodule.val}
+    if cfg.get("test", True):
+        splits["test"] = datamodule.test
+    # OpenMP pools sized to every core thrash on a busy machine; `threads` caps them (null: no cap).
+    with threadpool_limits(limits=cfg.model.estimator.get("threads")):
+        started = time.time()
+        estimator.fit(datamodule.train.x.numpy(), datamodule.train.y.numpy())
+        metrics = {"time/fit_s": time.time() - started}
+        for stage, split in splits.items():
+            if len(split.x):
+                metrics.update(score(estimator, split, stage, datamodule.task_type, datamodule.num_classes))
+    metrics = dict(sorted(metrics.items()))
+
+    for logger in loggers:
+        logger.log_metrics(metrics, step=0)
+        logger.finalize("success")
+    record = context.finish(
+        status="completed", metrics=metrics, data=datamodule.describe(), estimator=type(estimator).__name__
+    )
+    console.print_metrics_table(metrics, context.run_dir)
+    return record

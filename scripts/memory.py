@@ -1,0 +1,46 @@
+"""Memory a model needs, from its parameter count: `python scripts/memory.py params=220e9 dtype=fp32`.
+
+The course's example: 220e9 parameters x 32 bits = 880 GB for the weights alone. Training keeps a gradient
+per weight and AdamW keeps two moment estimates per weight on top: 4x the weights. The table shows the same
+figures with every tensor in fp32, bf16, int8 and int4. (Nobody trains with int8/int4 gradients; those rows
+are what the weights and the 8-/4-bit AdamW states of conf/optimizer/adamw{8,4}bit.yaml cost. Add activations,
+which grow with the batch.) Prints a table, then JSON.
+"""
+
+import json
+import sys
+
+from dlr.quant.memory import human
+
+BITS = {"fp64": 64, "fp32": 32, "bf16": 16, "fp16": 16, "int8": 8, "int4": 4}
+SHOWN = ("fp32", "bf16", "int8", "int4")
+
+
+def needs(params: float, dtype: str) -> dict[str, float]:
+    """Every tensor in ``dtype``: weights, one gradient per weight, AdamW's two moments per weight."""
+    weights = params * BITS[dtype] / 8
+    return {"weights": weights, "grads": weights, "adam_states": 2 * weights, "training_total": 4 * weights}
+
+
+def main(argv: list[str]) -> dict:
+    options = dict(arg.split("=", 1) for arg in argv)
+    params = float(options.get("params", 220e9))
+    dtype = options.get("dtype", "fp32")
+    if dtype not in BITS:
+        sys.exit(f"error: dtype must be one of {', '.join(BITS)}; got {dtype!r}")
+    headline = needs(params, dtype)
+    print(f"{params:.3g} parameters x {BITS[dtype]} bits = {human(headline['weights'])} of weights ({dtype})")
+    print(f"{'dtype':<6} {'weights':>10} {'+ grads':>10} {'+ AdamW':>10} {'training':>10}")
+    table = {name: needs(params, name) for name in dict.fromkeys((dtype, *SHOWN))}
+    for name, row in table.items():
+        print(
+            f"{name:<6} "
+            + " ".join(f"{human(row[k]):>10}" for k in ("weights", "grads", "adam_states", "training_total"))
+        )
+    result = {"params": params, "dtype": dtype, "bytes": table}
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
