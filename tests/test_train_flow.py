@@ -50,7 +50,8 @@ def test_same_seed_same_metrics_other_seed_differs(make_cfg):
         train(make_cfg([*FAST, "data.num_samples=1000", f"seed={s}"], run_name=f"s{i}"))
         for i, s in enumerate((3, 3, 4))
     ]
-    assert runs[0]["metrics"] == runs[1]["metrics"]
+    learned = [{k: v for k, v in run["metrics"].items() if k.split("/")[0] in ("train", "val", "test")} for run in runs]
+    assert learned[0] == learned[1] and len(learned[0]) >= 6  # measured memory may differ, learning may not
     assert runs[0]["metrics"]["train/loss"] != runs[2]["metrics"]["train/loss"]
 
 

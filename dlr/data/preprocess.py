@@ -5,7 +5,10 @@ import torch
 
 def standardize(train: torch.Tensor, *others: torch.Tensor) -> list[torch.Tensor]:
     mean = train.mean(0, keepdim=True)
-    std = train.std(0, keepdim=True).clamp_min(1e-8)
+    std = train.std(0, keepdim=True)
+    # A column constant in training (an always-blank pixel) is only centred: dividing by ~0 would blow up
+    # any test row where it is not constant.
+    std = torch.where(std > 1e-6, std, torch.ones_like(std))
     return [(t - mean) / std for t in (train, *others)]
 
 

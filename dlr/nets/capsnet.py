@@ -33,18 +33,14 @@ class CapsNet(nn.Module):
     ):
         super().__init__()
         ops = conv_ops(input_shape)
-        require(
-            width >= primary_size,
-            "width",
-            f"must be >= model.net.primary_size ({primary_size}) for capsnet, got {width}",
-        )
+        require(width >= 1, "width", f"must be >= 1, got {width}")
         require(
             routing_iterations >= 1, "model.net.routing_iterations", f"must be >= 1, got {routing_iterations}"
         )
         self.primary_size, self.routing_iterations = primary_size, routing_iterations
         pad = kernel_size // 2
         self.stem = nn.Sequential(ops.conv(input_shape[0], width, kernel_size, padding=pad), nn.ReLU())
-        maps = width // primary_size
+        maps = max(1, width // primary_size)  # capsule maps: width // primary_size, at least one
         self.primary = ops.conv(width, maps * primary_size, kernel_size, stride=2, padding=pad)
         with torch.no_grad():
             n_primary = self._primary_capsules(torch.zeros(1, *input_shape)).shape[1]

@@ -91,3 +91,12 @@ def test_out_of_range_values_fail_naming_the_key(make_cfg, override, key):
     cfg = make_cfg([f"data.{override}={key}"])
     with pytest.raises(Exception, match=rf"data.{override}"):
         instantiate(cfg.data)
+
+
+def test_columns_constant_in_training_stay_finite_in_test():
+    from dlr.data.preprocess import standardize
+
+    train, test = torch.zeros(5, 2), torch.ones(3, 2)
+    train[:, 1] = torch.arange(5.0)
+    scaled_train, scaled_test = standardize(train, test)
+    assert torch.equal(scaled_test[:, 0], torch.ones(3)) and scaled_test.abs().max() < 10

@@ -1,5 +1,6 @@
 """dlr's ResNet learns 2-D digits and 1-D mnist1d (chance 0.1); width scales it like a width knob should."""
 
+import pytest
 import torch
 
 from dlr.nets.resnet import ResNet
@@ -12,6 +13,7 @@ def test_resnet_learns_digit_images(make_cfg):
     assert record["metrics"]["test/acc"] > 0.7
 
 
+@pytest.mark.slow  # about 3 s alone; the 1-D path is also covered by the shape check below
 def test_resnet_learns_signals(make_cfg):
     record = train(
         make_cfg(
