@@ -7,6 +7,7 @@ from dlr import build, checkpoints, console
 from dlr.errors import require
 from dlr.quant.plan import evaluate_quantized
 from dlr.records import scalar_metrics
+from dlr.transfer.apply import apply_transfer
 from dlr.run import RunContext, _close_experiment_trackers
 
 
@@ -29,6 +30,8 @@ def evaluate(cfg: DictConfig) -> dict | None:
         pl.seed_everything(cfg.seed, workers=True, verbose=False)
         datamodule = build.build_datamodule(run_cfg)
         task = build.build_task(run_cfg, datamodule)
+        # Rebuild the trained structure (LoRA wrappers, new heads) without loading any weights but the checkpoint's.
+        apply_transfer(task, run_cfg.get("transfer"), load_weights=False)
         checkpoints.check_fits(task, checkpoint, ckpt_path, f"model={run_cfg.model.name}")
         task.load_state_dict(checkpoint["state_dict"])
         trainer = build.build_trainer(cfg, [], build.build_loggers(cfg, context.run_dir, None))

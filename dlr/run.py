@@ -129,11 +129,16 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     counts = task.parameter_counts()
     _announce(trainer, task, counts, task.run_config)
     quant_plan.log_estimate(trainer)
+    timing = {}
     if cfg.get("train", True):
+        started = time.perf_counter()
         trainer.fit(task, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
+        timing["fit_s"] = round(time.perf_counter() - started, 3)
     metrics = scalar_metrics(trainer.callback_metrics)
     if cfg.get("test", True):
+        started = time.perf_counter()
         metrics.update(scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0]))
+        timing["test_s"] = round(time.perf_counter() - started, 3)
     metrics.update(
         quant_plan.finish(trainer, task, datamodule, metrics, context.run_dir)
     )  # quantized, memory
@@ -145,6 +150,7 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
         data=datamodule.describe(),
         resumed_from=str(ckpt_path) if ckpt_path else None,
         best_checkpoint=best,
+        timing=timing,
     )
     console.print_metrics_table(metrics, context.run_dir)
     return record

@@ -72,8 +72,11 @@ def estimate_optimizer_state(
     return optimizer_state_bytes(optimizer)
 
 
-def activation_bytes(net: nn.Module, batch: torch.Tensor, dtype: torch.dtype | None) -> int:
-    """Bytes of every leaf module's output for one batch: what backward keeps, to within the small extras."""
+def activation_bytes(net: nn.Module, batch: torch.Tensor, dtype: torch.dtype | None) -> int | None:
+    """Bytes of every leaf module's output for one batch: what backward keeps, to within the small extras.
+
+    None when the net does not take the data batch as its input (a generator fed with codes, say).
+    """
     total = 0
 
     def count(_module, _inputs, output):
@@ -89,6 +92,8 @@ def activation_bytes(net: nn.Module, batch: torch.Tensor, dtype: torch.dtype | N
     try:
         with torch.no_grad():
             net(batch)
+    except (RuntimeError, ValueError, TypeError, IndexError):
+        return None
     finally:
         for handle in handles:
             handle.remove()

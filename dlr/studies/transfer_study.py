@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
 from dlr import console  # noqa: E402
@@ -176,6 +177,7 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     by_labels.legend(fontsize=8)
     for ax in (by_labels, by_params):
         ax.grid(alpha=0.3)
+        ax.xaxis.set_minor_formatter(NullFormatter())  # log-axis minor labels overlap
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -18,7 +18,7 @@ FEW_STEPS = [
     "trainer.limit_train_batches=8",
     "trainer.limit_val_batches=2",
     "trainer.limit_test_batches=2",
-    "data.num_samples=1000",
+    "data.num_samples=2000",
 ]
 
 

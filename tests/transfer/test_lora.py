@@ -80,3 +80,14 @@ def test_lora_on_a_timm_model_by_regex():
     }
     assert adapted == {n for n in convs if "downsample" not in n}
     assert all("lora_" in n for n, p in model.named_parameters() if p.requires_grad)
+
+
+def test_timm_weights_load_from_a_local_file(tmp_path):
+    from safetensors.torch import save_file
+
+    source = TimmNet((1, 16, 16), 3, name="test_resnet")
+    save_file(source.model.state_dict(), str(tmp_path / "weights.safetensors"))
+    loaded = TimmNet(
+        (1, 16, 16), 3, name="test_resnet", pretrained_file=str(tmp_path / "weights.safetensors")
+    )
+    assert torch.equal(loaded.model.conv1[0].weight, source.model.conv1[0].weight)
