@@ -1,6 +1,6 @@
 """Regenerate the README's architecture table from real runs.
 
-    python scripts/zoo_table.py [--only vae,esn] [--out docs/zoo_table.md]
+    python scripts/zoo_table.py [--only vae,esn] [--skip minilm] [--out docs/zoo_table.md]
 
 Every ``conf/model/*.yaml`` with a ``zoo:`` block is trained once through ``dlr.run.train`` at its default
 budget plus the block's ``overrides``; the table reports the block's metric from the run's record.
@@ -24,11 +24,11 @@ from dlr.run import train  # noqa: E402
 QUIET = ["callbacks=none", "logger=none"]
 
 
-def zoo_entries(only: set[str] | None) -> list[tuple[str, dict]]:
+def zoo_entries(only: set[str] | None, skip: set[str]) -> list[tuple[str, dict]]:
     entries = []
     for path in sorted((CONF_DIR / "model").glob("*.yaml")):
         block = (yaml.safe_load(path.read_text()) or {}).get("zoo")
-        if block and (only is None or path.stem in only):
+        if block and (only is None or path.stem in only) and path.stem not in skip:
             entries.append((path.stem, block))
     return entries
 
@@ -63,9 +63,10 @@ def markdown(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated model configs")
+    parser.add_argument("--skip", default="", help="comma-separated model configs to leave out")
     parser.add_argument("--out", default="docs/zoo_table.md")
     args = parser.parse_args()
-    entries = zoo_entries(set(args.only.split(",")) if args.only else None)
+    entries = zoo_entries(set(args.only.split(",")) if args.only else None, set(args.skip.split(",")))
     with tempfile.TemporaryDirectory() as tmp:
         rows = [
             run_entry(name, block, Path(tmp))

@@ -7,8 +7,8 @@ def test_ddp_sim_trains_on_two_processes(make_cfg):
     cfg = make_cfg(
         [
             "trainer=ddp_sim",
-            "data.num_samples=1000",
-            "trainer.max_epochs=4",
+            "data=digits",
+            "trainer.max_epochs=5",
             "callbacks=none",
             "logger=none",
             "trainer.num_sanity_val_steps=0",
@@ -17,4 +17,4 @@ def test_ddp_sim_trains_on_two_processes(make_cfg):
     )
     record = train(cfg)
     assert record["status"] == "completed"
-    assert record["metrics"]["val/acc"] > 0.2  # chance is 0.1
+    assert record["metrics"]["val/acc"] > 0.5  # chance is 0.1
