@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from threadpoolctl import threadpool_limits
 
 from dlr import build, console
+from dlr.studies.tree_smoothers import effective_parameter_metrics
 from dlr.tabular.estimators import build_estimator, score
 
 
@@ -33,6 +34,10 @@ def fit_estimator(cfg: DictConfig, context) -> dict:
         for stage, split in splits.items():
             if len(split.x):
                 metrics.update(score(estimator, split, stage, datamodule.task_type, datamodule.num_classes))
+        # Trees, forests and boosting are linear smoothers: their effective parameters (Curth et al. 2023).
+        metrics.update(
+            effective_parameter_metrics(estimator, datamodule.train.x.numpy(), datamodule.test.x.numpy())
+        )
     metrics = dict(sorted(metrics.items()))
 
     for logger in loggers:
