@@ -26,7 +26,10 @@ def test_default_mlp_learns_mnist1d_and_writes_record(make_cfg):
 
 
 def test_eval_of_last_checkpoint_matches_training_test_metrics(make_cfg):
-    trained = train(make_cfg([*SMALL, "trainer.max_epochs=2"], run_name="train"))
+    # 100 samples at a high learning rate overfit: val/loss stops improving, so the best checkpoint is not the last.
+    overfit = ["data.n_train=100", "optimizer.lr=0.03", "trainer.max_epochs=15"]
+    trained = train(make_cfg([*SMALL, *overfit], run_name="train"))
+    assert "epoch014" not in trained["best_checkpoint"]
     last = Path(trained["run_dir"]) / "checkpoints" / "last.ckpt"
     evaluated = evaluate(make_cfg([f"ckpt_path={last}", "logger=none"], config_name="eval", run_name="eval"))
     assert evaluated["status"] == "completed"

@@ -6,12 +6,18 @@ model's forward pass.
 """
 
 import random
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
 from torch import nn
+
+
+# Lightning warns whenever a module overrides `transfer_batch_to_device` and a datamodule is used; the
+# override below is deliberate.
+warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
 
 
 def count_parameters(module: nn.Module) -> dict[str, float]:
