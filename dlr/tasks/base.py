@@ -14,7 +14,6 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
-
 # Lightning warns whenever a module overrides `transfer_batch_to_device` and a datamodule is used; the
 # override below is deliberate.
 warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
