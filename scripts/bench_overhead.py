@@ -6,7 +6,8 @@ Both sides train the same MLP on the same MNIST-1D tensors with AdamW at the sam
 number of steps. The hand loop slices shuffled tensors; dlr goes through ``dlr.run.train`` with its default
 callbacks (checkpointing) and CSV logger, validation disabled since the hand loop has none. Both time
 training only: dlr's ``fit_s`` from the run record, the hand loop its epochs. Prints JSON with
-samples/s of each and their ratio (dlr / hand; 1.0 means no overhead). The best of ``repeats`` is kept for each.
+samples/s of each and their ratio (dlr / hand; 1.0 means no overhead), for dlr's default one batch per
+Lightning step and for ``data.batches_per_step`` > 1. The best of ``repeats`` is kept for each.
 """
 
 import argparse
@@ -26,10 +27,11 @@ from dlr.compose import compose_config  # noqa: E402
 from dlr.run import train  # noqa: E402
 
 
-def overrides(width: int, epochs: int) -> list[str]:
+def overrides(width: int, epochs: int, batches_per_step: int) -> list[str]:
     return [
         f"width={width}",
         f"trainer.max_epochs={epochs}",
+        f"data.batches_per_step={batches_per_step}",
         "trainer.limit_val_batches=0",
         "trainer.num_sanity_val_steps=0",
         "test=false",
@@ -75,24 +77,30 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=torch.get_num_threads(), help="torch intra-op threads for both sides"
     )
+    parser.add_argument(
+        "--batches-per-step", type=int, nargs="+", default=[1, 8], help="data.batches_per_step values"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = {"epochs": args.epochs, "threads": torch.get_num_threads(), "widths": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for width in args.widths:
-            hand, ours = [], []
+            hand, ours = [], {k: [] for k in args.batches_per_step}
             for repeat in range(args.repeats):
-                cfg = compose_config(
-                    overrides(width, args.epochs), Path(tmp) / f"w{width}_{repeat}", log_dir=tmp
-                )
-                seconds, samples = hand_loop_seconds(cfg, args.epochs)
-                hand.append(samples / seconds)
-                ours.append(samples / dlr_seconds(cfg))
-            results["widths"][str(width)] = {
-                "hand_samples_per_s": round(max(hand)),
-                "dlr_samples_per_s": round(max(ours)),
-                "ratio": round(max(ours) / max(hand), 3),
-            }
+                for k in args.batches_per_step:
+                    run_dir = Path(tmp) / f"w{width}_k{k}_{repeat}"
+                    cfg = compose_config(overrides(width, args.epochs, k), run_dir, log_dir=tmp)
+                    if k == args.batches_per_step[0]:
+                        seconds, samples = hand_loop_seconds(cfg, args.epochs)
+                        hand.append(samples / seconds)
+                    ours[k].append(samples / dlr_seconds(cfg))
+            row = {"hand_samples_per_s": round(max(hand))}
+            for k, rates in ours.items():
+                row[f"dlr_batches_per_step_{k}"] = {
+                    "samples_per_s": round(max(rates)),
+                    "ratio": round(max(rates) / max(hand), 3),
+                }
+            results["widths"][str(width)] = row
     print(json.dumps(results, indent=2))
 
 

@@ -86,3 +86,12 @@ def test_cli_unknown_group_option_lists_the_choices(tmp_path):
     result = run_cli("model=nosuchnet", log_dir=tmp_path)
     assert result.returncode != 0
     assert "Could not find 'model/nosuchnet'" in result.stderr and "mlp" in result.stderr
+
+
+def test_batch_groups_are_refused_by_tasks_that_take_single_batches(make_cfg, capsys):
+    fails_with(
+        make_cfg,
+        capsys,
+        ["model=vae", "data=digits", "data.batches_per_step=4"],
+        "data.batches_per_step: VariationalTask takes one batch per step",
+    )

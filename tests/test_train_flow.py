@@ -63,3 +63,11 @@ def test_label_noise_indices_are_saved_in_the_run(make_cfg):
     train(cfg)
     saved = json.loads((Path(cfg.paths.output_dir) / "label_noise_indices.json").read_text())
     assert saved["label_noise"] == 0.25 and len(saved["indices"]) == round(0.25 * 720)
+
+
+def test_several_batches_per_step_train_exactly_like_one(make_cfg):
+    common = [*FAST, "data.num_samples=1000", "model.net.dropout=0.1", "scheduler=step", "scheduler.step_size=1"]
+    one = train(make_cfg([*common, "data.batches_per_step=1"], run_name="one"))
+    grouped = train(make_cfg([*common, "data.batches_per_step=4"], run_name="grouped"))
+    for key in ("train/loss", "val/loss", "test/loss", "test/acc"):
+        assert grouped["metrics"][key] == pytest.approx(one["metrics"][key], rel=1e-6), key

@@ -38,6 +38,7 @@ class TensorDataModule(pl.LightningDataModule):
         eval_batch_size: int = 1024,
         classes: list[int] | None = None,
         n_per_class: int | None = None,
+        batches_per_step: int = 1,
     ):
         super().__init__()
         require(
@@ -52,7 +53,13 @@ class TensorDataModule(pl.LightningDataModule):
         require(per_class_ok, "data.n_per_class", f"must be null or >= 1, got {n_per_class}")
         distinct = classes is None or len(set(classes)) == len(classes) >= 2
         require(distinct, "data.classes", f"must be null or >= 2 distinct class ids, got {classes}")
+        require(
+            isinstance(batches_per_step, int) and batches_per_step >= 1,
+            "data.batches_per_step",
+            f"must be an integer >= 1, got {batches_per_step}",
+        )
         self.batch_size = batch_size
+        self.batches_per_step = batches_per_step
         self.eval_batch_size = eval_batch_size
         self.val_fraction = val_fraction
         self.n_train = n_train
@@ -144,7 +151,9 @@ class TensorDataModule(pl.LightningDataModule):
     def _epoch(self) -> int:
         return self.trainer.current_epoch if self.trainer is not None else 0
 
-    def _loader(self, split: Split, batch_size: int, shuffle: bool) -> TensorLoader:
+    def _loader(
+        self, split: Split, batch_size: int, shuffle: bool, batches_per_step: int = 1
+    ) -> TensorLoader:
         trainer = self.trainer
         rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         return TensorLoader(
@@ -155,10 +164,11 @@ class TensorDataModule(pl.LightningDataModule):
             rank=rank,
             world_size=world,
             epoch_fn=self._epoch if shuffle else None,
+            batches_per_step=batches_per_step,
         )
 
     def train_dataloader(self) -> TensorLoader:
-        return self._loader(self.train, self.batch_size, shuffle=True)
+        return self._loader(self.train, self.batch_size, shuffle=True, batches_per_step=self.batches_per_step)
 
     def val_dataloader(self) -> TensorLoader:
         return self._loader(self.val if len(self.val.x) else self.test, self.eval_batch_size, shuffle=False)
@@ -177,5 +187,6 @@ class TensorDataModule(pl.LightningDataModule):
             "n_val": len(self.val.x),
             "n_test": len(self.test.x),
             "label_noise": self.label_noise,
+            "batches_per_step": self.batches_per_step,
             "n_noisy_labels": len(self.noisy_indices),
         }

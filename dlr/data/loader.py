@@ -21,6 +21,7 @@ class TensorLoader:
         rank: int = 0,
         world_size: int = 1,
         epoch_fn: Callable[[], int] | None = None,
+        batches_per_step: int = 1,
     ):
         self.tensors = tensors
         self.batch_size = batch_size
@@ -31,10 +32,13 @@ class TensorLoader:
         # The trainer's epoch when given (so a resumed run continues the same sequence), else a local count.
         self.epoch_fn = epoch_fn
         self.epoch = 0
+        # >1 yields lists of that many batches, for tasks that take several optimizer steps per Lightning step.
+        self.batches_per_step = batches_per_step
         self.samples_per_rank = len(tensors[0]) // world_size if world_size > 1 else len(tensors[0])
 
     def __len__(self) -> int:
-        return -(-self.samples_per_rank // self.batch_size)
+        batches = -(-self.samples_per_rank // self.batch_size)
+        return -(-batches // self.batches_per_step)
 
     def _epoch_indices(self) -> torch.Tensor | None:
         n = len(self.tensors[0])
@@ -48,9 +52,22 @@ class TensorLoader:
             order = torch.arange(n)
         return order[self.rank : self.samples_per_rank * self.world_size : self.world_size]
 
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+    def _batches(self) -> Iterator[tuple[torch.Tensor, ...]]:
         indices = self._epoch_indices()
         tensors = self.tensors if indices is None else tuple(t[indices] for t in self.tensors)
         self.epoch += 1
         for start in range(0, self.samples_per_rank, self.batch_size):
             yield tuple(t[start : start + self.batch_size] for t in tensors)
+
+    def __iter__(self) -> Iterator:
+        if self.batches_per_step == 1:
+            yield from self._batches()
+            return
+        group = []
+        for batch in self._batches():
+            group.append(batch)
+            if len(group) == self.batches_per_step:
+                yield group
+                group = []
+        if group:
+            yield group

@@ -14,6 +14,8 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
+from dlr.errors import require
+
 # Lightning warns whenever a module overrides `transfer_batch_to_device` and a datamodule is used; the
 # override below is deliberate.
 warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
@@ -45,6 +47,16 @@ class Task(pl.LightningModule):
         #: frozen parameters join the optimizer anyway, so that a callback can unfreeze them later.
         self.lr_multipliers: dict[str, float] = {}
         self.optimize_frozen = False
+        grouped = self.data_info.get("batches_per_step", 1) > 1
+        require(
+            not grouped or self.takes_batch_groups(),
+            "data.batches_per_step",
+            f"{type(self).__name__} takes one batch per step; set data.batches_per_step=1",
+        )
+
+    def takes_batch_groups(self) -> bool:
+        """Whether ``training_step`` accepts a list of batches (``data.batches_per_step`` > 1)."""
+        return False
 
     def forward(self, x):
         return self.net(x)

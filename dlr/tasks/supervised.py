@@ -29,6 +29,11 @@ class SupervisedTask(Task):
         self.epoch_metrics = torch.nn.ModuleDict(
             {f"{stage}_": EpochMetrics(self._metrics()) for stage in STAGES}
         )
+        if self.data_info.get("batches_per_step", 1) > 1:
+            self.automatic_optimization = False  # training_step runs one optimizer step per batch itself
+
+    def takes_batch_groups(self) -> bool:
+        return type(self).training_step is SupervisedTask.training_step
 
     def _metrics(self) -> MetricCollection:
         if self.classification:
@@ -56,7 +61,16 @@ class SupervisedTask(Task):
         return loss
 
     def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")
+        if self.automatic_optimization:
+            return self._step(batch, "train")
+        # A group of batches in one Lightning step: Lightning's per-step hooks cost more than a small
+        # model's step. Each batch still gets its own optimizer step, so the result is the same.
+        optimizer = self.optimizers()
+        for single in batch:
+            loss = self._step(single, "train")
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            optimizer.step()
 
     def validation_step(self, batch, batch_idx):
         self._step(batch, "val")
@@ -69,6 +83,9 @@ class SupervisedTask(Task):
         self.log_dict(self.epoch_metrics[f"{stage}_"].compute(stage))
 
     def on_train_epoch_end(self):
+        scheduler = None if self.automatic_optimization else self.lr_schedulers()
+        if scheduler is not None:  # Lightning steps schedulers only under automatic optimization
+            scheduler.step()
         self._log_epoch("train")
 
     def on_validation_epoch_end(self):
