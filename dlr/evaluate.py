@@ -7,8 +7,8 @@ from dlr import build, checkpoints, console
 from dlr.errors import require
 from dlr.quant.plan import evaluate_quantized
 from dlr.records import scalar_metrics
-from dlr.transfer.apply import apply_transfer
 from dlr.run import RunContext, _close_experiment_trackers
+from dlr.transfer.apply import apply_transfer
 
 
 def training_config(checkpoint: dict, cfg: DictConfig) -> DictConfig:

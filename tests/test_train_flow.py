@@ -53,7 +53,10 @@ def test_same_seed_same_metrics_other_seed_differs(make_cfg):
         train(make_cfg([*FAST, "data.num_samples=1000", f"seed={s}"], run_name=f"s{i}"))
         for i, s in enumerate((3, 3, 4))
     ]
-    learned = [{k: v for k, v in run["metrics"].items() if k.split("/")[0] in ("train", "val", "test")} for run in runs]
+    learned = [
+        {k: v for k, v in run["metrics"].items() if k.split("/")[0] in ("train", "val", "test")}
+        for run in runs
+    ]
     assert learned[0] == learned[1] and len(learned[0]) >= 6  # measured memory may differ, learning may not
     assert runs[0]["metrics"]["train/loss"] != runs[2]["metrics"]["train/loss"]
 
@@ -66,7 +69,13 @@ def test_label_noise_indices_are_saved_in_the_run(make_cfg):
 
 
 def test_several_batches_per_step_train_exactly_like_one(make_cfg):
-    common = [*FAST, "data.num_samples=1000", "model.net.dropout=0.1", "scheduler=step", "scheduler.step_size=1"]
+    common = [
+        *FAST,
+        "data.num_samples=1000",
+        "model.net.dropout=0.1",
+        "scheduler=step",
+        "scheduler.step_size=1",
+    ]
     one = train(make_cfg([*common, "data.batches_per_step=1"], run_name="one"))
     grouped = train(make_cfg([*common, "data.batches_per_step=4"], run_name="grouped"))
     for key in ("train/loss", "val/loss", "test/loss", "test/acc"):
