@@ -67,13 +67,12 @@ def main() -> None:
     parser.add_argument("--out", default="docs/zoo_table.md")
     args = parser.parse_args()
     entries = zoo_entries(set(args.only.split(",")) if args.only else None, set(args.skip.split(",")))
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = [
-            run_entry(name, block, Path(tmp))
-            for name, block in track(entries, description="zoo", console=None)
-        ]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(markdown(rows))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, block in track(entries, description="zoo"):
+            rows.append(run_entry(name, block, Path(tmp)))
+            Path(args.out).write_text(markdown(rows))  # after every row, so an interrupted run keeps its rows
     print(json.dumps(rows, indent=2))
 
 
