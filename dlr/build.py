@@ -86,7 +86,7 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> p
         logger=loggers or False,
         enable_progress_bar=interactive and any(isinstance(c, pl.callbacks.ProgressBar) for c in callbacks),
         enable_model_summary=any(isinstance(c, pl.callbacks.ModelSummary) for c in callbacks),
-        enable_checkpointing=any(isinstance(c, pl.callbacks.ModelCheckpoint) for c in callbacks),
+        enable_checkpointing=any(isinstance(c, pl.callbacks.Checkpoint) for c in callbacks),
         **extra,
     )
     if isinstance(trainer.accelerator, pl.accelerators.CPUAccelerator):

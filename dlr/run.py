@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from dlr import build, checkpoints, console
+from dlr import batch_groups, build, checkpoints, console
 from dlr.errors import ConfigError, require
 from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics, write_record
@@ -126,6 +126,7 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     callbacks = build.build_callbacks(cfg) + transfer_callbacks + quant_plan.callbacks
     loggers = build.build_loggers(cfg, context.run_dir, context.sweep_name)
     trainer = build.build_trainer(cfg, callbacks, loggers, **quant_plan.trainer_kwargs)
+    batch_groups.configure(trainer, task, datamodule)
     counts = task.parameter_counts()
     _announce(trainer, task, counts, task.run_config)
     quant_plan.log_estimate(trainer)
@@ -143,7 +144,9 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
         quant_plan.finish(trainer, task, datamodule, metrics, context.run_dir)
     )  # quantized, memory
     metrics.update({k: float(v) for k, v in counts.items()})
-    best = getattr(trainer.checkpoint_callback, "best_model_path", None) or None
+    best = next(
+        (c.best_model_path for c in trainer.checkpoint_callbacks if getattr(c, "best_model_path", "")), None
+    )
     record = context.finish(
         status="completed",
         metrics=metrics,

@@ -93,5 +93,14 @@ def test_batch_groups_are_refused_by_tasks_that_take_single_batches(make_cfg, ca
         make_cfg,
         capsys,
         ["model=vae", "data=digits", "data.batches_per_step=4"],
-        "data.batches_per_step: VariationalTask takes one batch per step",
+        "data.batches_per_step: VariationalTask takes one batch per step; use 1 or auto",
+    )
+
+
+def test_batch_groups_are_refused_where_lightning_counts_steps(make_cfg, capsys):
+    fails_with(
+        make_cfg,
+        capsys,
+        ["data.batches_per_step=4", "trainer.gradient_clip_val=1.0"],
+        "data.batches_per_step: 4 cannot be used with trainer.gradient_clip_val; use 1 or auto",
     )

@@ -38,7 +38,7 @@ class TensorDataModule(pl.LightningDataModule):
         eval_batch_size: int = 1024,
         classes: list[int] | None = None,
         n_per_class: int | None = None,
-        batches_per_step: int = 1,
+        batches_per_step: int | str = "auto",
     ):
         super().__init__()
         require(
@@ -54,12 +54,14 @@ class TensorDataModule(pl.LightningDataModule):
         distinct = classes is None or len(set(classes)) == len(classes) >= 2
         require(distinct, "data.classes", f"must be null or >= 2 distinct class ids, got {classes}")
         require(
-            isinstance(batches_per_step, int) and batches_per_step >= 1,
+            batches_per_step == "auto" or (isinstance(batches_per_step, int) and batches_per_step >= 1),
             "data.batches_per_step",
-            f"must be an integer >= 1, got {batches_per_step}",
+            f"must be auto or an integer >= 1, got {batches_per_step!r}",
         )
         self.batch_size = batch_size
+        #: As configured; dlr.batch_groups resolves it into ``train_group_size`` once the trainer is known.
         self.batches_per_step = batches_per_step
+        self.train_group_size = 1
         self.eval_batch_size = eval_batch_size
         self.val_fraction = val_fraction
         self.n_train = n_train
@@ -168,7 +170,7 @@ class TensorDataModule(pl.LightningDataModule):
         )
 
     def train_dataloader(self) -> TensorLoader:
-        return self._loader(self.train, self.batch_size, shuffle=True, batches_per_step=self.batches_per_step)
+        return self._loader(self.train, self.batch_size, shuffle=True, batches_per_step=self.train_group_size)
 
     def val_dataloader(self) -> TensorLoader:
         return self._loader(self.val if len(self.val.x) else self.test, self.eval_batch_size, shuffle=False)
@@ -187,6 +189,6 @@ class TensorDataModule(pl.LightningDataModule):
             "n_val": len(self.val.x),
             "n_test": len(self.test.x),
             "label_noise": self.label_noise,
-            "batches_per_step": self.batches_per_step,
+            "batches_per_step": self.train_group_size,
             "n_noisy_labels": len(self.noisy_indices),
         }

@@ -31,8 +31,6 @@ def _test(trainer, task, datamodule) -> dict[str, float]:
 
 def _input_batch(loader, like: torch.nn.Module) -> torch.Tensor:
     batch = next(iter(loader))
-    if isinstance(batch, list) and batch and isinstance(batch[0], (list, tuple)):  # data.batches_per_step > 1
-        batch = batch[0]
     inputs = batch[0] if isinstance(batch, (list, tuple)) else batch
     dtype = next(
         (p.dtype for p in like.parameters() if p.is_floating_point() and type(p) is torch.nn.Parameter), None

@@ -14,8 +14,6 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
-from dlr.errors import require
-
 # Lightning warns whenever a module overrides `transfer_batch_to_device` and a datamodule is used; the
 # override below is deliberate.
 warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
@@ -47,16 +45,36 @@ class Task(pl.LightningModule):
         #: frozen parameters join the optimizer anyway, so that a callback can unfreeze them later.
         self.lr_multipliers: dict[str, float] = {}
         self.optimize_frozen = False
-        grouped = self.data_info.get("batches_per_step", 1) > 1
-        require(
-            not grouped or self.takes_batch_groups(),
-            "data.batches_per_step",
-            f"{type(self).__name__} takes one batch per step; set data.batches_per_step=1",
-        )
+        #: Set by dlr.batch_groups: each batch of a group steps with plain torch calls, not Lightning's.
+        self.plain_group_steps = False
 
-    def takes_batch_groups(self) -> bool:
+    @classmethod
+    def takes_batch_groups(cls) -> bool:
         """Whether ``training_step`` accepts a list of batches (``data.batches_per_step`` > 1)."""
         return False
+
+    def take_batch_groups(self, plain_steps: bool) -> None:
+        self.automatic_optimization = False  # training_step runs one optimizer step per batch of the group
+        self.plain_group_steps = plain_steps
+
+    def optimizer_step_per_batch(self, batches, loss_of: Callable) -> None:
+        """Train on a group of batches, one optimizer step each, as Lightning would one per Lightning step."""
+        optimizer = self.optimizers(use_pl_optimizer=not self.plain_group_steps)
+        for batch in batches:
+            loss = loss_of(batch)
+            optimizer.zero_grad()
+            if self.plain_group_steps:
+                loss.backward()
+                optimizer.step()
+            else:
+                self.manual_backward(loss)
+                optimizer.step()
+        if (
+            self.plain_group_steps
+        ):  # Lightning counts optimizer steps (global_step) in the wrapper skipped above
+            self.trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress.increment_by(
+                len(batches)
+            )
 
     def forward(self, x):
         return self.net(x)

@@ -13,12 +13,10 @@ from dlr.tasks.supervised import SupervisedTask
 
 
 class NodeClassificationTask(SupervisedTask):
-    def _step(self, batch, stage: str) -> torch.Tensor:
+    def scored(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = batch
         outputs = self.net(x)
         if y.dim() > 1:  # (batch, nodes) labels against (batch, nodes, classes) outputs
             labelled = y != UNLABELLED
             outputs, y = outputs[labelled], y[labelled]
-        loss = self.loss(outputs, y)
-        self.epoch_metrics[f"{stage}_"].add(loss, outputs.detach().argmax(-1), y)
-        return loss
+        return outputs, y

@@ -27,18 +27,20 @@ class SupervisedTask(Task):
         self.output_size = self.data_info.get("output_size", 1)
         # ModuleDict keys may not shadow nn.Module attributes such as `train`, hence the suffix.
         self.epoch_metrics = torch.nn.ModuleDict(
-            {f"{stage}_": EpochMetrics(self._metrics()) for stage in STAGES}
+            {f"{stage}_": EpochMetrics(self._metrics(), self.predictions) for stage in STAGES}
         )
-        if self.data_info.get("batches_per_step", 1) > 1:
-            self.automatic_optimization = False  # training_step runs one optimizer step per batch itself
 
-    def takes_batch_groups(self) -> bool:
-        return type(self).training_step is SupervisedTask.training_step
+    @classmethod
+    def takes_batch_groups(cls) -> bool:
+        return cls.training_step is SupervisedTask.training_step
 
     def _metrics(self) -> MetricCollection:
         if self.classification:
             return MetricCollection({"acc": MulticlassAccuracy(self.output_size, average="micro")})
         return MetricCollection({"mae": MeanAbsoluteError(), "r2": R2Score()})
+
+    def predictions(self, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return outputs.argmax(-1) if self.classification else outputs.view_as(y).float()
 
     def loss(self, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.loss_name == "cross_entropy":
@@ -50,27 +52,21 @@ class SupervisedTask(Task):
         )
         return F.mse_loss(outputs, target)
 
-    def _step(self, batch, stage: str) -> torch.Tensor:
+    def scored(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """The outputs and targets that the loss and the metrics compare."""
         x, y = batch
-        outputs = self.net(x)
+        return self.net(x), y
+
+    def _step(self, batch, stage: str) -> torch.Tensor:
+        outputs, y = self.scored(batch)
         loss = self.loss(outputs, y)
-        predictions = (
-            outputs.detach().argmax(1) if self.classification else outputs.detach().view_as(y).float()
-        )
-        self.epoch_metrics[f"{stage}_"].add(loss, predictions, y)
+        self.epoch_metrics[f"{stage}_"].add(loss, outputs, y)
         return loss
 
     def training_step(self, batch, batch_idx):
         if self.automatic_optimization:
             return self._step(batch, "train")
-        # A group of batches in one Lightning step: Lightning's per-step hooks cost more than a small
-        # model's step. Each batch still gets its own optimizer step, so the result is the same.
-        optimizer = self.optimizers()
-        for single in batch:
-            loss = self._step(single, "train")
-            optimizer.zero_grad()
-            self.manual_backward(loss)
-            optimizer.step()
+        self.optimizer_step_per_batch(batch, lambda single: self._step(single, "train"))  # dlr.batch_groups
 
     def validation_step(self, batch, batch_idx):
         self._step(batch, "val")

@@ -1,0 +1,42 @@
+"""``last.ckpt``, the checkpoint that resume (``ckpt_path=last``), eval and transfer read.
+
+Written at the end of training (also for rules that take no optimizer step, such as ELM or a Markov chain),
+and at the end of an epoch once ``every_s`` seconds have passed since the previous write, so a killed run
+resumes from at most that far back. Not after every epoch: a save costs a few milliseconds, as much as a
+whole epoch of a small model on a small dataset.
+
+It is a ``Checkpoint`` so that Lightning runs it after the module's own ``on_train_epoch_end``, which steps
+epoch schedulers under manual optimization: the saved state is the state the next epoch starts from.
+Lightning's ``ModelCheckpoint(save_last=True)`` is not used for this: it writes ``last.ckpt`` only together
+with a best checkpoint, so a run whose val/loss stopped improving would resume from an old epoch.
+"""
+
+import time
+from pathlib import Path
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import Checkpoint
+
+from dlr.errors import require
+
+
+class LastCheckpoint(Checkpoint):
+    def __init__(self, dirpath: str, every_s: float = 10.0):
+        require(every_s >= 0, "callbacks.last_checkpoint.every_s", f"must be >= 0 seconds, got {every_s}")
+        self.path = Path(dirpath) / "last.ckpt"
+        self.every_s = every_s
+        self._saved_at = time.monotonic()
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._saved_at = time.monotonic()
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if time.monotonic() - self._saved_at >= self.every_s:
+            self._save(trainer)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._save(trainer)
+
+    def _save(self, trainer: pl.Trainer) -> None:
+        trainer.save_checkpoint(self.path)  # every rank calls it; rank 0 writes, atomically
+        self._saved_at = time.monotonic()
