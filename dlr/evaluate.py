@@ -5,7 +5,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlr import build, checkpoints, console
 from dlr.errors import require
-from dlr.quant.plan import evaluate_quantized
+from dlr.quant.plan import compare_with_reference, evaluate_quantized, rebuild_trained_quantization
+from dlr.quant.precision import accelerator_of
 from dlr.records import scalar_metrics
 from dlr.run import RunContext, _close_experiment_trackers
 from dlr.transfer.apply import apply_transfer
@@ -30,12 +31,34 @@ def evaluate(cfg: DictConfig) -> dict | None:
         pl.seed_everything(cfg.seed, workers=True, verbose=False)
         datamodule = build.build_datamodule(run_cfg)
         task = build.build_task(run_cfg, datamodule)
-        # Rebuild the trained structure (LoRA wrappers, new heads) without loading any weights but the checkpoint's.
+        # Rebuild the trained structure (LoRA wrappers, new heads, QAT's fake-quantized layers, QLoRA's NF4
+        # base) without loading any weights but the checkpoint's.
         apply_transfer(task, run_cfg.get("transfer"), load_weights=False)
+        converter = rebuild_trained_quantization(run_cfg, task)
+        require(
+            converter is None or cfg.quantization.name == "none",
+            "quantization",
+            f"the checkpoint's net was trained with quantization={run_cfg.quantization.name}; use none",
+        )
         checkpoints.check_fits(task, checkpoint, ckpt_path, f"model={run_cfg.model.name}")
         task.load_state_dict(checkpoint["state_dict"])
         trainer = build.build_trainer(cfg, [], build.build_loggers(cfg, context.run_dir, None))
+        if converter is not None:  # QAT / QLoRA: convert as training did, report against the net before
+            converter.on_fit_end(trainer, task)
         metrics = scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0])
+        if converter is not None:
+            metrics.update(
+                compare_with_reference(
+                    trainer,
+                    task,
+                    datamodule,
+                    converter,
+                    run_cfg.quantization.name,
+                    accelerator_of(cfg),
+                    metrics,
+                    context.run_dir,
+                )
+            )
         metrics.update(evaluate_quantized(cfg, trainer, task, datamodule, metrics, context.run_dir))
         metrics.update({k: float(v) for k, v in task.parameter_counts().items()})
         record = context.finish(status="completed", metrics=metrics, checkpoint=str(ckpt_path))

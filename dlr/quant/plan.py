@@ -81,6 +81,44 @@ def evaluate_quantized(cfg: DictConfig, trainer, task, datamodule, float_metrics
     return quantize_and_compare(trainer, task, datamodule, spec, accelerator_of(cfg), float_metrics, run_dir)
 
 
+def training_converter(spec: DictConfig, task) -> QuantizationAwareTraining | MergeQLoRA | None:
+    """QAT and QLoRA train a changed net and convert it when the fit ends: the callback that converts it.
+
+    QLoRA's NF4 base and adapters are put on ``task.net`` here; QAT's fake-quantized layers at fit setup.
+    """
+    if spec.name == "qat":
+        return QuantizationAwareTraining(spec.get("weight_dtype", "int8"), spec.get("group_size"))
+    if spec.name == "qlora":
+        task.net, kept = apply_qlora(task.net, int(spec.get("r", 8)), float(spec.get("alpha", 16)))
+        if kept:
+            console.console.print(f"qlora: kept float (no NF4 block size fits): {', '.join(kept)}")
+        return MergeQLoRA()
+    return None
+
+
+def compare_with_reference(
+    trainer, task, datamodule, converter, name: str, device: str, test_metrics: dict, run_dir: str
+) -> dict:
+    """The converted net (tested already) against the net it was trained as: deltas, sizes, latencies."""
+    converted, task.net = task.net, converter.reference
+    reference_metrics = _test(trainer, task, datamodule)
+    task.net = converted
+    batch = _input_batch(datamodule.test_dataloader(), converter.reference)
+    return {
+        **metric_deltas(reference_metrics, test_metrics),
+        **size_and_latency(converter.reference, converted, batch, run_dir, name, device),
+    }
+
+
+def rebuild_trained_quantization(run_cfg: DictConfig, task) -> QuantizationAwareTraining | MergeQLoRA | None:
+    """``eval.py`` on a QAT / QLoRA run: give ``task.net`` the structure its checkpoint was saved in, and
+    return the converter that training applied when its fit ended (None for other runs)."""
+    converter = training_converter(run_cfg.get("quantization") or OmegaConf.create({"name": "none"}), task)
+    if isinstance(converter, QuantizationAwareTraining):
+        converter.prepare(task.net)
+    return converter
+
+
 class QuantPlan:
     def __init__(self, cfg: DictConfig, task, datamodule):
         self.precision = check_precision(cfg)
@@ -94,23 +132,14 @@ class QuantPlan:
         self.monitor = memory.MemoryMonitor()
         self.converter = None
         self.trainer_kwargs: dict = {}
-        if name == "qat":
-            self.converter = QuantizationAwareTraining(
-                self.spec.get("weight_dtype", "int8"), self.spec.get("group_size")
-            )
-        elif name == "qlora":
+        if name == "qlora":
             require(
                 not (cfg.get("transfer") or {}).get("lora"),
                 "quantization",
                 "qlora adds its own LoRA; drop transfer's lora",
             )
-            task.net, kept = apply_qlora(
-                task.net, int(self.spec.get("r", 8)), float(self.spec.get("alpha", 16))
-            )
-            self.converter = MergeQLoRA()
-            if kept:
-                console.console.print(f"qlora: kept float (no NF4 block size fits): {', '.join(kept)}")
-        elif name == "bnb":
+        self.converter = training_converter(self.spec, task)
+        if name == "bnb":
             self.trainer_kwargs = bitsandbytes_plugin(self.spec, self.device)
         self.callbacks = [self.monitor] + ([self.converter] if self.converter else [])
         batch = _input_batch(datamodule.train_dataloader(), task.net)
@@ -134,14 +163,16 @@ class QuantPlan:
                 quantize_and_compare(trainer, task, datamodule, self.spec, self.device, test_metrics, run_dir)
             )
         elif self.converter is not None and self.converter.reference is not None and tested:
-            converted, task.net = task.net, self.converter.reference
-            reference_metrics = _test(trainer, task, datamodule)
-            task.net = converted
-            batch = _input_batch(datamodule.test_dataloader(), self.converter.reference)
-            out.update(metric_deltas(reference_metrics, test_metrics))
             out.update(
-                size_and_latency(
-                    self.converter.reference, converted, batch, run_dir, self.spec.name, self.device
+                compare_with_reference(
+                    trainer,
+                    task,
+                    datamodule,
+                    self.converter,
+                    self.spec.name,
+                    self.device,
+                    test_metrics,
+                    run_dir,
                 )
             )
         measured = {f"memory/measured/{k}_bytes": float(v) for k, v in self.monitor.measured.items()}

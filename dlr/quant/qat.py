@@ -40,9 +40,12 @@ class QuantizationAwareTraining(pl.Callback):
         self.base = qat_base_config(weight_dtype, group_size)
         self.reference = None
 
+    def prepare(self, net: torch.nn.Module) -> None:
+        quantize_(net, QATConfig(self.base, step="prepare"))
+
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if stage == "fit":
-            quantize_(pl_module.net, QATConfig(self.base, step="prepare"))
+            self.prepare(pl_module.net)
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.reference = copy.deepcopy(pl_module.net)

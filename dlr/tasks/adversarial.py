@@ -79,11 +79,6 @@ class AdversarialTask(UnsupervisedTask):
         d_accuracy = torch.cat([real_logits > 0, fake_logits < 0]).float().mean()
         self.track("train", len(x), d_loss=d_loss, g_loss=g_loss, d_accuracy=d_accuracy)
 
-    def on_train_epoch_end(self):
-        for scheduler in self.lr_schedulers() or []:
-            scheduler.step()
-        super().on_train_epoch_end()
-
     def _collect(self, batch) -> None:
         if sum(len(x) for x in self.real) < MAX_EVAL_SAMPLES:
             self.real.append(batch[0])

@@ -1,8 +1,8 @@
 """The base LightningModule of every task: optimizers from Hydra partials, parameter counts, and exact resume.
 
-Subclasses say *how* a net learns (``training_step`` and friends). Metrics are torchmetrics objects
-updated per step and logged once per epoch, because per-step ``self.log`` calls cost more than a small
-model's forward pass.
+Subclasses say *how* a net learns (``training_step`` and friends) and what it reports: metrics gathered
+over an epoch and logged once at its end (``log_epoch``), because per-step ``self.log`` calls cost more than
+a small model's forward pass.
 """
 
 import random
@@ -92,6 +92,24 @@ class Task(pl.LightningModule):
         if device.type == "cpu":
             return batch
         return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
+    # Tasks gather their metrics over an epoch and log them once, at its end: a per-step `self.log` costs
+    # more than a small model's step.
+    def log_epoch(self, stage: str) -> None:
+        """Log what this epoch of ``stage`` (train, val or test) gathered; nothing by default."""
+
+    def on_train_epoch_end(self) -> None:
+        if not self.automatic_optimization:  # Lightning steps schedulers only under automatic optimization
+            schedulers = self.lr_schedulers() or []
+            for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+                scheduler.step()
+        self.log_epoch("train")
+
+    def on_validation_epoch_end(self) -> None:
+        self.log_epoch("val")
+
+    def on_test_epoch_end(self) -> None:
+        self.log_epoch("test")
 
     def parameter_counts(self) -> dict[str, float]:
         return count_parameters(self)

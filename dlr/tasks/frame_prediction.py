@@ -46,23 +46,17 @@ class FramePredictionTask(Task):
     def test_step(self, batch, batch_idx):
         self._step(batch, "test")
 
-    def _log_epoch(self, stage: str) -> None:
+    def log_epoch(self, stage: str) -> None:
         values = {f"{stage}/{m}": self.means[f"{stage}_{m}"].compute() for m in MEASURES}
         self.log_dict({f"{stage}/loss": values[f"{stage}/frame_mse"], **values})
         for m in MEASURES:
             self.means[f"{stage}_{m}"].reset()
 
-    def on_train_epoch_end(self):
-        self._log_epoch("train")
-
-    def on_validation_epoch_end(self):
-        self._log_epoch("val")
-
     def on_test_epoch_start(self):
         self.examples = None
 
     def on_test_epoch_end(self):
-        self._log_epoch("test")
+        super().on_test_epoch_end()
         if self.examples is not None and self.trainer.is_global_zero:
             save_frames(*self.examples, Path(self.trainer.default_root_dir), self.save_gif)
 

@@ -79,8 +79,8 @@ class ClosedFormTask(RuleTask):
         self.track(stage, len(x), loss=F.mse_loss(outputs.double(), self.targets(y)))
         self.quality[f"{stage}_"].update(outputs if self.classification else outputs.reshape(y.shape), y)
 
-    def _log_epoch(self, stage: str) -> None:
-        super()._log_epoch(stage)
+    def log_epoch(self, stage: str) -> None:
+        super().log_epoch(stage)
         metric = self.quality[f"{stage}_"]
         if metric.update_called:
             self.log(f"{stage}/{self.quality_name}", metric.compute())

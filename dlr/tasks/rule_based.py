@@ -39,7 +39,7 @@ class RuleTask(Task):
                 torch.as_tensor(value, dtype=torch.float32), weight=weight
             )
 
-    def _log_epoch(self, stage: str) -> None:
+    def log_epoch(self, stage: str) -> None:
         values = {}
         for name in self.metric_names:
             average = self.averages[f"{stage}_{name}"]
@@ -48,15 +48,6 @@ class RuleTask(Task):
                 average.reset()
         if values:
             self.log_dict(values)
-
-    def on_train_epoch_end(self) -> None:
-        self._log_epoch("train")
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_epoch("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._log_epoch("test")
 
     def validation_step(self, batch, batch_idx):
         self.evaluate(batch, "val")

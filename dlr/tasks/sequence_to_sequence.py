@@ -63,7 +63,7 @@ class SequenceToSequenceTask(Task):
     def test_step(self, batch, batch_idx):
         self._step(batch, "test")
 
-    def _log_epoch(self, stage: str) -> None:
+    def log_epoch(self, stage: str) -> None:
         values = {f"{stage}/loss": self.losses[f"{stage}_"].compute()}
         names = {f"{stage}_": f"{stage}/bit_error"} | (
             {"test_long_": "test/bit_error_long"} if stage == "test" else {}
@@ -74,12 +74,3 @@ class SequenceToSequenceTask(Task):
             self.bit_errors[key].reset()
         self.log_dict(values)
         self.losses[f"{stage}_"].reset()
-
-    def on_train_epoch_end(self):
-        self._log_epoch("train")
-
-    def on_validation_epoch_end(self):
-        self._log_epoch("val")
-
-    def on_test_epoch_end(self):
-        self._log_epoch("test")

@@ -74,18 +74,6 @@ class SupervisedTask(Task):
     def test_step(self, batch, batch_idx):
         self._step(batch, "test")
 
-    def _log_epoch(self, stage: str) -> None:
+    def log_epoch(self, stage: str) -> None:
         # torchmetrics syncs across DDP ranks in compute(), so no sync_dist here.
         self.log_dict(self.epoch_metrics[f"{stage}_"].compute(stage))
-
-    def on_train_epoch_end(self):
-        scheduler = None if self.automatic_optimization else self.lr_schedulers()
-        if scheduler is not None:  # Lightning steps schedulers only under automatic optimization
-            scheduler.step()
-        self._log_epoch("train")
-
-    def on_validation_epoch_end(self):
-        self._log_epoch("val")
-
-    def on_test_epoch_end(self):
-        self._log_epoch("test")

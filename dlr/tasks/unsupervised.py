@@ -35,7 +35,7 @@ class UnsupervisedTask(Task):
             total[0] = total[0] + torch.as_tensor(value).detach() * weight
             total[1] += weight
 
-    def _log_epoch(self, stage: str) -> None:
+    def log_epoch(self, stage: str) -> None:
         means = self.means[f"{stage}_"]
         for name, (total, weight) in self.sums[stage].items():
             means[name].update(total / weight, weight=weight)
@@ -43,15 +43,6 @@ class UnsupervisedTask(Task):
         for metric in means.values():
             metric.reset()
         self.sums[stage] = {}
-
-    def on_train_epoch_end(self):
-        self._log_epoch("train")
-
-    def on_validation_epoch_end(self):
-        self._log_epoch("val")
-
-    def on_test_epoch_end(self):
-        self._log_epoch("test")
 
     def save_picture(self, name: str, samples: torch.Tensor, nrow: int = 8) -> None:
         """``<run dir>/<name>.png``, written by global rank 0 only."""
