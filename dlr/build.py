@@ -1,6 +1,7 @@
 """Turning a composed config into objects: datamodule, net, task, callbacks, loggers and trainer."""
 
 import inspect
+import logging
 import os
 import sys
 from pathlib import Path
@@ -12,6 +13,13 @@ from omegaconf import DictConfig
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
 from dlr.tasks.base import Task
+
+# Notices Lightning prints at the start of every run that say nothing about it: an advert for its cloud
+# logger (dlr's loggers are chosen in `logger=`), and that the summary callback is dlr's own.
+_NOISE = ("litlogger", "already configured with model summary callbacks")
+logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(
+    lambda record: not any(noise in record.getMessage() for noise in _NOISE)
+)
 
 
 def build_datamodule(cfg: DictConfig) -> TensorDataModule:

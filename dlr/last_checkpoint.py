@@ -38,5 +38,7 @@ class LastCheckpoint(Checkpoint):
         self._save(trainer)
 
     def _save(self, trainer: pl.Trainer) -> None:
-        trainer.save_checkpoint(self.path)  # every rank calls it; rank 0 writes, atomically
+        trainer.save_checkpoint(
+            self.path, weights_only=False
+        )  # every rank calls it; rank 0 writes, atomically
         self._saved_at = time.monotonic()

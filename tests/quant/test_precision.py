@@ -59,3 +59,20 @@ def test_asking_for_a_gpu_precision_without_cuda_fails_in_one_line(make_cfg):
         and "CUDA is not available" in record["error"]
         and "\n" not in record["error"]
     )
+
+
+@pytest.mark.parametrize("precision", ["bf16-mixed", "16-true", "64-true"])
+def test_batch_groups_train_exactly_like_single_batches_in_each_precision(make_cfg, precision):
+    """Autocast, half and double weights, and double inputs all hold inside a group of plain torch steps."""
+    common = [
+        *FAST,
+        "trainer.max_epochs=2",
+        "data.num_samples=600",
+        "data.batch_size=32",
+        f"precision={precision}",
+    ]
+    one = train(make_cfg([*common, "data.batches_per_step=1"], run_name="one"))
+    grouped = train(make_cfg([*common, "data.batches_per_step=4"], run_name="grouped"))
+    assert grouped["data"]["batches_per_step"] == 4
+    for key in ("train/loss", "val/loss", "test/acc"):
+        assert grouped["metrics"][key] == pytest.approx(one["metrics"][key], rel=1e-6), key
