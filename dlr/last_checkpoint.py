@@ -31,7 +31,8 @@ class LastCheckpoint(Checkpoint):
         self._saved_at = time.monotonic()
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if time.monotonic() - self._saved_at >= self.every_s:
+        # Rank 0's clock decides for all: saving is collective, and a rank that skipped it would hang the rest.
+        if trainer.strategy.broadcast(time.monotonic() - self._saved_at >= self.every_s):
             self._save(trainer)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

@@ -32,6 +32,11 @@ def fails_with(make_cfg, capsys, overrides: list[str], expected: str) -> dict:
         (["data.label_noise=1.0"], "data.label_noise: must be in [0, 1), got 1.0"),
         (["data.label_noise=-0.5"], "data.label_noise: must be in [0, 1)"),
         (["data.batch_size=0"], "data.batch_size: must be an integer >= 1, got 0"),
+        (["data.batches_per_step=0"], "data.batches_per_step: must be auto or an integer >= 1, got 0"),
+        (
+            ["callbacks=default", "callbacks.last_checkpoint.every_s=-1"],
+            "every_s: must be >= 0 seconds, got -1",
+        ),
         (["ckpt_path=/no/such.ckpt"], "ckpt_path: no such checkpoint file: /no/such.ckpt"),
         (["data=csv", "data.path=/no/such.csv", "data.target=y"], "data.path: no such file: /no/such.csv"),
         (
