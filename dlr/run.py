@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytorch_lightning as pl
+import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
@@ -130,7 +131,7 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     counts = task.parameter_counts()
     _announce(trainer, task, counts, task.run_config)
     quant_plan.log_estimate(trainer)
-    timing = {}
+    timing = {"torch_threads": torch.get_num_threads()}
     if cfg.get("train", True):
         started = time.perf_counter()
         trainer.fit(task, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)

@@ -1,5 +1,8 @@
 """Fixtures: compose the real configs with hydra.compose and run the real flow in-process on tiny budgets."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,13 @@ torch.set_num_threads(1)
 
 # Overrides for a quick in-process run with no files beyond metrics.json.
 FAST = ["trainer.max_epochs=3", "callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]
+
+
+def run_cli(*args: str, log_dir: Path) -> subprocess.CompletedProcess:
+    """``python train.py <args>`` as a user runs it, writing under ``log_dir``."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "train.py", *args, f"paths.log_dir={log_dir}"]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,12 @@
 """Bad input fails fast: one line naming the key and what is allowed, a non-zero exit, a `failed` record."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from dlr.run import train
-from tests.conftest import FAST, ROOT
+from tests.conftest import FAST, run_cli
 
 
 def fails_with(make_cfg, capsys, overrides: list[str], expected: str) -> dict:
@@ -69,12 +66,6 @@ def test_checkpoint_of_another_architecture_is_refused(make_cfg, capsys):
         make_cfg, capsys, ["model=cnn", f"ckpt_path={last}"], "was written by mlp and does not fit model=cnn"
     )
     assert "missing: net.features.0.weight" in record["error"]
-
-
-def run_cli(*args: str, log_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "train.py", *args, f"paths.log_dir={log_dir}"]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_cli_exits_nonzero_with_one_line_and_no_traceback(tmp_path):

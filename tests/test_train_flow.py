@@ -7,7 +7,7 @@ import pytest
 
 from dlr.evaluate import evaluate
 from dlr.run import train
-from tests.conftest import FAST
+from tests.conftest import FAST, run_cli
 
 SMALL = ["data.num_samples=1000", "logger=none", "trainer.num_sanity_val_steps=0"]
 
@@ -80,3 +80,17 @@ def test_several_batches_per_step_train_exactly_like_one(make_cfg):
     grouped = train(make_cfg([*common, "data.batches_per_step=4"], run_name="grouped"))
     for key in ("train/loss", "val/loss", "test/loss", "test/acc"):
         assert grouped["metrics"][key] == pytest.approx(one["metrics"][key], rel=1e-6), key
+
+
+def test_cli_run_uses_the_torch_threads_asked_for(tmp_path, data_dir):
+    result = run_cli(
+        "torch_threads=1",
+        *SMALL,
+        "trainer.max_epochs=1",
+        "callbacks=none",
+        f"paths.data_dir={data_dir}",
+        log_dir=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    (record,) = [json.loads(p.read_text()) for p in tmp_path.rglob("metrics.json")]
+    assert record["status"] == "completed" and record["timing"]["torch_threads"] == 1
