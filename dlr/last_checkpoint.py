@@ -39,7 +39,6 @@ class LastCheckpoint(Checkpoint):
         self._save(trainer)
 
     def _save(self, trainer: pl.Trainer) -> None:
-        trainer.save_checkpoint(
-            self.path, weights_only=False
-        )  # every rank calls it; rank 0 writes, atomically
+        # Every rank calls it; rank 0 writes, atomically. The full state, since resume reads it.
+        trainer.save_checkpoint(self.path, weights_only=False)
         self._saved_at = time.monotonic()

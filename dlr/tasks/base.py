@@ -60,21 +60,16 @@ class Task(pl.LightningModule):
     def optimizer_step_per_batch(self, batches, loss_of: Callable) -> None:
         """Train on a group of batches, one optimizer step each, as Lightning would one per Lightning step."""
         optimizer = self.optimizers(use_pl_optimizer=not self.plain_group_steps)
+        backward = torch.Tensor.backward if self.plain_group_steps else self.manual_backward
         for batch in batches:
             loss = loss_of(batch)
             optimizer.zero_grad()
-            if self.plain_group_steps:
-                loss.backward()
-                optimizer.step()
-            else:
-                self.manual_backward(loss)
-                optimizer.step()
-        if (
-            self.plain_group_steps
-        ):  # Lightning counts optimizer steps (global_step) in the wrapper skipped above
-            self.trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress.increment_by(
-                len(batches)
-            )
+            backward(loss)
+            optimizer.step()
+        if self.plain_group_steps:
+            # Lightning counts optimizer steps (global_step) in the optimizer wrapper skipped above.
+            progress = self.trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
+            progress.increment_by(len(batches))
 
     def forward(self, x):
         return self.net(x)
