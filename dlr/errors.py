@@ -12,3 +12,7 @@ class ConfigError(ValueError):
 def require(condition: bool, key: str, message: str) -> None:
     if not condition:
         raise ConfigError(key, message)
+
+
+class RunFailure(RuntimeError):
+    """A run that cannot go on for a reason found while it runs (a non-finite loss), told in one line."""

@@ -9,6 +9,10 @@ It is a ``Checkpoint`` so that Lightning runs it after the module's own ``on_tra
 epoch schedulers under manual optimization: the saved state is the state the next epoch starts from.
 Lightning's ``ModelCheckpoint(save_last=True)`` is not used for this: it writes ``last.ckpt`` only together
 with a best checkpoint, so a run whose val/loss stopped improving would resume from an old epoch.
+
+It is also where a signal stops training (dlr/interrupts.py): at the end of the epoch in which SIGTERM,
+SIGINT or a requeue signal arrived it writes ``last.ckpt`` and ends the fit. Every ``last.ckpt`` therefore
+holds an epoch boundary, and resuming from it gives exactly the run that was never stopped.
 """
 
 import time
@@ -18,6 +22,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Checkpoint
 
 from dlr.errors import require
+from dlr.interrupts import STOPS
 
 
 class LastCheckpoint(Checkpoint):
@@ -29,14 +34,28 @@ class LastCheckpoint(Checkpoint):
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._saved_at = time.monotonic()
+        STOPS.reclaim()
+        STOPS.graceful = True
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        # Rank 0's clock decides for all: saving is collective, and a rank that skipped it would hang the rest.
-        if trainer.strategy.broadcast(time.monotonic() - self._saved_at >= self.every_s):
+        # Rank 0's clock and signals decide for all: saving is collective, a rank that skipped it would hang.
+        stop = trainer.strategy.broadcast(STOPS.requested)
+        if stop is not None:
+            STOPS.requested = stop
+            trainer.should_stop = True
+        if trainer.strategy.broadcast(time.monotonic() - self._saved_at >= self.every_s) or stop is not None:
             self._save(trainer)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        STOPS.graceful = False
         self._save(trainer)
+
+    def on_exception(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException
+    ) -> None:
+        STOPS.graceful = (
+            False  # the last.ckpt on disk is the newest epoch boundary; a later one does not exist
+        )
 
     def _save(self, trainer: pl.Trainer) -> None:
         # Every rank calls it; rank 0 writes, atomically. The full state, since resume reads it.

@@ -1,15 +1,22 @@
 """The one record per run: ``metrics.json``, written atomically so a reader never sees half a file.
 
-A run writes ``status: running`` first and ``completed`` or ``failed`` last, so an interrupted run never
-looks finished, and a sweep can skip exactly the jobs that completed.
+A run writes ``status: running`` first and ``completed``, ``failed`` or ``interrupted`` last, so an
+interrupted run never looks finished, and a sweep can skip exactly the jobs that completed. A running
+record carries a heartbeat (pid, host, last update); ``read_status`` reads a ``running`` record whose
+process is gone as ``interrupted``, which is what ``ckpt_path=last``, sweep resume and aggregation see.
 """
 
+import errno
 import json
 import math
 import os
+import socket
+import time
 from pathlib import Path
 
 from pytorch_lightning.utilities.rank_zero import rank_zero_only
+
+from dlr.errors import ConfigError
 
 RECORD_NAME = "metrics.json"
 
@@ -27,11 +34,68 @@ def write_record(run_dir: str | Path, record: dict) -> Path:
     path = Path(run_dir) / RECORD_NAME
     if rank_zero_only.rank != 0:
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{RECORD_NAME}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(record, indent=2, default=_plain, sort_keys=False))
-    partial.replace(path)
+    text = json.dumps(record, indent=2, default=_plain, sort_keys=False)
+    write_atomically(path, text.encode())
     return path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file, fsync, rename: a crash or a full disk leaves the previous file whole, never half of one.
+
+    An ``OSError`` (disk full, read-only or missing directory, a file where a directory should be) becomes
+    one line naming the path.
+    """
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(partial, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+    except OSError as error:
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)
+        reason = error.strerror or errno.errorcode.get(error.errno or 0, type(error).__name__)
+        raise ConfigError("paths.output_dir", f"cannot write {path}: {reason}") from None
+
+
+# A record on another host cannot be probed by pid: it is taken as dead once its heartbeat is this old.
+STALE_AFTER_S = 300.0
+
+
+def heartbeat() -> dict:
+    """Who is writing this record, and when it last did; refreshed while the run lives."""
+    return {"pid": os.getpid(), "host": socket.gethostname(), "updated_at": round(time.time(), 3)}
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def writer_alive(record: dict) -> bool:
+    beat = record.get("heartbeat") or {}
+    if not beat:  # written before records had a heartbeat: nobody can be writing it any more
+        return False
+    if beat.get("host") == socket.gethostname():
+        return process_alive(int(beat["pid"]))
+    return time.time() - float(beat.get("updated_at", 0)) < STALE_AFTER_S
+
+
+def read_status(record: dict | None) -> str:
+    """The run's fate: ``completed``, ``failed``, ``interrupted``, ``running`` (alive), or ``not_started``."""
+    if record is None:
+        return "not_started"
+    status = record.get("status", "not_started")
+    if status == "running" and not writer_alive(record):
+        return "interrupted"
+    return status
 
 
 def read_record(run_dir: str | Path) -> dict | None:

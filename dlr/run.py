@@ -5,6 +5,7 @@ the key; in a sweep the failed job is recorded and the others go on.
 """
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -12,70 +13,26 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import batch_groups, build, checkpoints, console
-from dlr.errors import ConfigError, require
+from dlr.errors import ConfigError
+from dlr.finite_loss import FiniteLossGuard
+from dlr.interrupts import STOPS, RunInterrupted
 from dlr.quant.plan import QuantPlan
-from dlr.records import scalar_metrics, write_record
-from dlr.studies.resume import completed_before
+from dlr.records import scalar_metrics
+from dlr.run_context import RunContext
+from dlr.studies.resume import completed_before, interrupted_checkpoint
 from dlr.tabular.benchmark import run_benchmark
 from dlr.tabular.runner import fit_estimator
 from dlr.transfer.apply import apply_transfer
+from dlr.validation import validate_config
 
 
 def validate(cfg: DictConfig) -> None:
-    """Top-level checks; each group's own options are checked by the object it builds, before any training."""
-    for key in ("width", "depth"):
-        if key in cfg:
-            value = cfg[key]
-            require(isinstance(value, int) and value >= 1, key, f"must be an integer >= 1, got {value!r}")
-
-
-class RunContext:
-    """Where the run writes, and how it reports an end: the record, the console, the exit code."""
-
-    def __init__(self, cfg: DictConfig):
-        hydra_cfg = HydraConfig.get()
-        self.cfg = cfg
-        self.run_dir = str(cfg.paths.output_dir)
-        self.multirun = hydra_cfg.mode == RunMode.MULTIRUN
-        self.sweep_name = Path(hydra_cfg.sweep.dir).name if self.multirun else None
-        self.started = time.time()
-        self.record = {
-            "status": "running",
-            "task_name": cfg.task_name,
-            "seed": cfg.get("seed"),
-            "overrides": list(hydra_cfg.overrides.task),
-            "run_dir": self.run_dir,
-        }
-        write_record(self.run_dir, self.record)
-
-    def finish(self, **fields) -> dict:
-        self.record.update(fields, wall_time_s=round(time.time() - self.started, 3))
-        write_record(self.run_dir, self.record)
-        return self.record
-
-    def fail(self, error: BaseException) -> None:
-        error = _root_config_error(error)
-        message = str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"
-        self.finish(status="failed", error=message)
-        console.print_error(message)
-        if isinstance(error, ConfigError) and not self.multirun:
-            sys.exit(1)
-        if not self.multirun:
-            raise error
-
-
-def _root_config_error(error: BaseException) -> BaseException:
-    """Hydra wraps errors raised while instantiating; a ConfigError inside is what the user needs to see."""
-    cause = error
-    while cause is not None:
-        if isinstance(cause, ConfigError):
-            return cause
-        cause = cause.__cause__
-    return error
+    """Every key, in every group, against dlr.validation's rules, before anything is built."""
+    hydra_cfg = HydraConfig.get()
+    validate_config(cfg, hydra_cfg.overrides.task, hydra_cfg.get("launcher"))
 
 
 def _close_experiment_trackers() -> None:
@@ -88,17 +45,29 @@ def train(cfg: DictConfig) -> dict | None:
     if earlier is not None:  # a resumed sweep: this job already completed
         console.console.print(f"already completed, skipped: {earlier['run_dir']}")
         return earlier
-    context = RunContext(cfg)
+    resume_from = interrupted_checkpoint(cfg)  # read before this run's own record replaces the earlier one
     try:
-        return _train(cfg, context)
-    except (Exception, KeyboardInterrupt) as error:
+        context = RunContext(cfg)
+    except ConfigError as error:  # the run directory cannot be used: there is nowhere to record the failure
+        console.print_error(str(error))
+        sys.exit(1)
+    STOPS.install()
+    try:
+        return _train(cfg, context, resume_from)
+    except RunInterrupted as stop:
+        context.interrupt(stop)
+    except KeyboardInterrupt:  # SIGINT outside the main thread's handler
+        context.interrupt(RunInterrupted(signal.SIGINT))
+    except Exception as error:
         context.fail(error)
         return None
     finally:
+        STOPS.restore()
+        context.close()
         _close_experiment_trackers()
 
 
-def _train(cfg: DictConfig, context: RunContext) -> dict:
+def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None) -> dict:
     validate(cfg)
     console.print_config_tree(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
@@ -115,16 +84,17 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     transfer_callbacks = apply_transfer(task, cfg.get("transfer"), context.run_dir)  # load, freeze, LoRA, ...
     quant_plan = QuantPlan(cfg, task, datamodule)  # precision, QAT/QLoRA, memory estimate
     task.run_config = OmegaConf.to_container(cfg, resolve=True)
-    ckpt_path = checkpoints.resolve_checkpoint(
-        cfg.get("ckpt_path"), cfg.paths.log_dir, cfg.task_name, context.run_dir
+    # A resumed sweep's interrupted job continues from its own checkpoint.
+    ckpt_path = resume_from or checkpoints.resolve_checkpoint(
+        cfg.get("ckpt_path"), cfg.paths.log_dir, cfg.task_name, context.run_dir, context.record["choices"]
     )
     if ckpt_path is not None:
-        checkpoints.check_fits(
-            task, checkpoints.load_checkpoint(ckpt_path), ckpt_path, f"model={cfg.model.name}"
-        )
+        checkpoint = checkpoints.load_checkpoint(ckpt_path)
+        checkpoints.check_fits(task, checkpoint, ckpt_path, f"model={cfg.model.name}")
+        checkpoints.check_epochs_left(checkpoint, cfg.trainer.max_epochs)
     _save_label_noise(datamodule, context.run_dir)
 
-    callbacks = build.build_callbacks(cfg) + transfer_callbacks + quant_plan.callbacks
+    callbacks = [*build.build_callbacks(cfg), FiniteLossGuard(), *transfer_callbacks, *quant_plan.callbacks]
     loggers = build.build_loggers(cfg, context.run_dir, context.sweep_name)
     trainer = build.build_trainer(cfg, callbacks, loggers, **quant_plan.trainer_kwargs)
     batch_groups.configure(trainer, task, datamodule)
@@ -136,6 +106,8 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
         started = time.perf_counter()
         trainer.fit(task, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
         timing["fit_s"] = round(time.perf_counter() - started, 3)
+        if STOPS.requested is not None:  # the fit stopped early at an epoch end, with last.ckpt written
+            raise RunInterrupted(STOPS.requested)
     metrics = scalar_metrics(trainer.callback_metrics)
     if cfg.get("test", True):
         started = time.perf_counter()
