@@ -89,6 +89,11 @@ def batch_limit(key: str, value) -> None:
     require(ok, key, f"must be null, a fraction in [0, 1] or a batch count >= 0, got {value!r}")
 
 
+def fast_dev_run(key: str, value) -> None:
+    ok = isinstance(value, bool) or (_integer(value) and value >= 0)
+    require(ok, key, f"must be true, false or a batch count >= 0, got {value!r}")
+
+
 POSITIVE = number_in(0, INF, low_open=True, high_open=True)
 NON_NEGATIVE = number_in(0, INF, high_open=True)
 FRACTION = number_in(0, 1, high_open=True)
@@ -99,14 +104,14 @@ COUNT = integer_at_least(1)
 BY_NAME: list[tuple[str, Rule]] = [
     (r"(.*_)?seed", SEED),
     (r"(eval_)?batch_size", COUNT),
-    (r"lr|eps|alpha|mem_gb|timeout_min|noise_var|tau|gamma", POSITIVE),
-    (r"weight_decay|eta_min|min_delta|gradient_clip_val|noise|feature_noise", NON_NEGATIVE),
+    (r"lr|eps|optimizer_eps|alpha|mem_gb|timeout_min|noise_var|tau|gamma", POSITIVE),
+    (r"weight_decay|eta_min|min_delta|gradient_clip_val|noise|feature_noise|every_s", NON_NEGATIVE),
     (r"momentum|dropout|label_noise|val_fraction|max_missing_fraction", FRACTION),
     (r"test_fraction|train_split", number_in(0, 1, low_open=True, high_open=True)),
     (r"betas", betas),
     (r"num_samples|n_train|n_per_class|n_train_per_class|num_train|num_test", integer_at_least(1, True)),
     (r"step_size|T_max|r|log_every_n_steps|check_val_every_n_epoch|accumulate_grad_batches", COUNT),
-    (r"cpus_per_task|tasks_per_node|nodes|array_parallelism|num_nodes", COUNT),
+    (r"cpus_per_task|tasks_per_node|nodes|array_parallelism|num_nodes|flush_logs_every_n_steps", COUNT),
     (r"patience", integer_at_least(0)),
     (r"save_top_k", integer_at_least(-1)),
     (r"num_sanity_val_steps", integer_at_least(-1)),
@@ -114,11 +119,12 @@ BY_NAME: list[tuple[str, Rule]] = [
     (r"min_epochs", integer_at_least(0, nullable=True)),
     (r"limit_(train|val|test|predict)_batches|overfit_batches", batch_limit),
     (r"mode", one_of("min", "max")),
+    (r"fast_dev_run", fast_dev_run),
     (r"group_size", one_of(32, 64, 128, 256, nullable=True)),
 ]
 
 # Where a rule's name is ambiguous, the group decides (``mode`` of a callback vs of bitsandbytes).
-SKIP = {"quantization.mode", "quantization.alpha", "model.net.alpha", "model.task.alpha"}
+SKIP = {"quantization.mode"}
 
 PRECISIONS = ("32-true", "32", "64-true", "64", "bf16-mixed", "bf16-true", "16-mixed", "16-true")
 TOP_LEVEL: dict[str, Rule] = {
@@ -144,11 +150,14 @@ def _resolved(cfg: DictConfig) -> list[tuple[str, object]]:
         return list(_walk(OmegaConf.to_container(cfg, resolve=True)))
     except Exception as error:  # an interpolation that names a missing key, a bad resolver argument
         key = getattr(error, "full_key", "") or "config"
-        raise ConfigError(str(key), f"cannot be resolved: {getattr(error, 'msg', error)}") from None
+        reason = str(getattr(error, "msg", error)).splitlines()[0]
+        raise ConfigError(str(key), f"cannot be resolved: {reason}") from None
 
 
 def check_values(cfg: DictConfig, launcher: DictConfig | None = None) -> None:
     """Every leaf whose name has a rule, in every group, then the top-level keys and the launcher."""
+    if launcher is not None:
+        check_launcher(launcher)
     leaves = _resolved(cfg)
     for key, rule in TOP_LEVEL.items():
         if key in cfg:
@@ -170,8 +179,6 @@ def check_values(cfg: DictConfig, launcher: DictConfig | None = None) -> None:
             _apply_name_rules(key, value)
     if "trainer" in cfg and "precision" in cfg.trainer:
         one_of(*PRECISIONS)("trainer.precision", str(cfg.trainer.precision))
-    if launcher is not None:
-        check_launcher(launcher)
 
 
 def _apply_name_rules(key: str, value) -> None:
@@ -220,7 +227,7 @@ def check_added_keys(cfg: DictConfig, overrides: list[str]) -> None:
         key = override[1:].split("=", 1)[0].strip()
         if _is_read(cfg, key):
             continue
-        nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+        nearest = difflib.get_close_matches(key, [k for k in known if k != key], n=1, cutoff=0.5)
         hint = f"; did you mean {nearest[0]}?" if nearest else ""
         raise ConfigError(key, f"is not a key any part of dlr reads (added with +){hint}")
 
@@ -241,14 +248,20 @@ def _is_read(cfg: DictConfig, key: str) -> bool:
 
 
 def _accepts(target: str, name: str) -> bool:
+    """Whether ``name`` is a parameter of the target, following ``**kwargs`` up a class's bases."""
     from hydra.utils import get_object
 
-    try:
-        signature = inspect.signature(get_object(target))
-    except (ValueError, TypeError):  # a builtin without a signature: let its constructor judge
-        return True
-    kinds = {p.kind for p in signature.parameters.values()}
-    return name in signature.parameters or inspect.Parameter.VAR_KEYWORD in kinds
+    built = get_object(target)
+    for function in [c.__init__ for c in built.__mro__] if inspect.isclass(built) else [built]:
+        try:
+            parameters = inspect.signature(function).parameters
+        except (ValueError, TypeError):  # a builtin without a signature: let its constructor judge
+            return True
+        if name in parameters:
+            return True
+        if inspect.Parameter.VAR_KEYWORD not in {p.kind for p in parameters.values()}:
+            return False
+    return False
 
 
 def validate_config(cfg: DictConfig, overrides: list[str] = (), launcher: DictConfig | None = None) -> None:

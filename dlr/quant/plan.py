@@ -17,7 +17,7 @@ from dlr.errors import require
 from dlr.quant import memory
 from dlr.quant.compare import metric_deltas, size_and_latency
 from dlr.quant.precision import accelerator_of, check_precision, with_eps
-from dlr.quant.ptq import PTQ_METHODS, count_linears, quantize_net
+from dlr.quant.ptq import PTQ_METHODS, check_quantizable, count_linears, quantize_net
 from dlr.quant.qat import QuantizationAwareTraining
 from dlr.quant.qlora import MergeQLoRA, apply_qlora
 from dlr.records import scalar_metrics
@@ -139,6 +139,8 @@ class QuantPlan:
                 "qlora adds its own LoRA; drop transfer's lora",
             )
         self.converter = training_converter(self.spec, task)
+        if name in PTQ_METHODS:
+            check_quantizable(task.net, self.spec)
         if name == "bnb":
             self.trainer_kwargs = bitsandbytes_plugin(self.spec, self.device)
         self.callbacks = [self.monitor] + ([self.converter] if self.converter else [])

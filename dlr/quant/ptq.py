@@ -54,6 +54,22 @@ def count_linears(net: nn.Module) -> dict[str, int]:
     return {"quantization/quantized_linears": total - kept, "quantization/float_linears": kept}
 
 
+def check_quantizable(net: nn.Module, spec) -> None:
+    """Refuse, before training, a quantization that would find nothing to quantize or crash on the net."""
+    linears = sum(1 for m in net.modules() if type(m) is nn.Linear)
+    require(
+        linears > 0, "quantization", f"{spec.name} quantizes nn.Linear layers; {type(net).__name__} has none"
+    )
+    # peft's LoRA layers read their base layer's weight dtype, which torch.ao's packed Linear lacks.
+    lora = any(hasattr(m, "base_layer") for m in net.modules())
+    fbgemm = spec.name == "int8_dynamic" and spec.get("backend") == "fbgemm"
+    require(
+        not (lora and fbgemm),
+        "quantization.backend",
+        "fbgemm cannot quantize LoRA-wrapped layers; use backend=torchao",
+    )
+
+
 def quantize_net(net: nn.Module, spec, device: str = "cpu") -> nn.Module:
     """Quantize ``net`` (a float, trained, eval-mode net) as ``spec`` (the ``quantization`` config) says."""
     method = spec.name
@@ -61,6 +77,10 @@ def quantize_net(net: nn.Module, spec, device: str = "cpu") -> nn.Module:
         method in PTQ_METHODS,
         "quantization",
         f"post-training methods are {', '.join(PTQ_METHODS)}; got {method!r}",
+    )
+    linears = sum(1 for m in net.modules() if type(m) is nn.Linear)
+    require(
+        linears > 0, "quantization", f"{method} quantizes nn.Linear layers; {type(net).__name__} has none"
     )
     net.eval()
     if method == "int4_weight_only":

@@ -1,10 +1,14 @@
-"""The Hydra callback behind every sweep: splits CPU threads between parallel jobs, and summarizes at the end.
+"""The Hydra callback behind every sweep: checks the launcher, splits CPU threads, summarizes at the end.
 
-Registered in ``conf/hydra/default.yaml``. ``on_job_start`` runs inside each job's process (a joblib
-worker, a SLURM node); ``on_multirun_end`` runs once, in the launching process, after every job returned.
+Registered in ``conf/hydra/default.yaml``. ``on_multirun_start`` and ``on_multirun_end`` run once, in the
+launching process, before the first job and after every job returned; ``on_job_start`` runs inside each
+job's process (a joblib worker, a SLURM node). A sweep in which a job failed exits non-zero at the end,
+listing the failed jobs and why.
 """
 
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -12,7 +16,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
+from dlr.errors import ConfigError
+from dlr.records import read_record, read_status
+from dlr.studies.aggregate import job_dirs
 from dlr.studies.summary import summarize
+from dlr.validation import check_launcher
 
 
 def threads_per_job(setting: int | str | None, n_jobs: int | None, cores: int | None = None) -> int | None:
@@ -26,7 +34,25 @@ def threads_per_job(setting: int | str | None, n_jobs: int | None, cores: int | 
     return max(1, cores // parallel)
 
 
+def unfinished_jobs(sweep_dir: str | Path) -> list[str]:
+    """One line per job that did not complete: its directory, its fate and its error."""
+    lines = []
+    for job_dir in job_dirs(sweep_dir):
+        record = read_record(job_dir)
+        status = read_status(record)
+        if status != "completed":
+            lines.append(f"{job_dir.name}: {status}: {(record or {}).get('error') or 'no error recorded'}")
+    return lines
+
+
 class SweepCallback(Callback):
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        try:  # a launcher option is read by the launcher before any job (and its own checks) runs
+            check_launcher(config.hydra.launcher)
+        except ConfigError as error:
+            console.print_error(str(error))
+            sys.exit(1)
+
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         launcher = config.hydra.get("launcher") or {}
         threads = threads_per_job(config.get("torch_threads"), launcher.get("n_jobs"))
@@ -38,7 +64,12 @@ class SweepCallback(Callback):
         settings = OmegaConf.to_container(study, resolve=True) if study is not None else {}
         try:
             written = summarize(config.hydra.sweep.dir, settings)
+            console.console.print(f"sweep summary: [bold]{written['table']}[/]")
         except Exception as error:  # a plotting problem must not hide that the jobs themselves finished
             console.print_error(f"sweep summary failed: {type(error).__name__}: {error}")
-            return
-        console.console.print(f"sweep summary: [bold]{written['table']}[/]")
+        unfinished = unfinished_jobs(config.hydra.sweep.dir)
+        for line in unfinished:
+            console.print_error(f"job {line}")
+        if unfinished:
+            console.print_error(f"{len(unfinished)} job(s) of {config.hydra.sweep.dir} did not complete")
+            sys.exit(1)
