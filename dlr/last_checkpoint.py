@@ -53,11 +53,11 @@ class LastCheckpoint(Checkpoint):
     def on_exception(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException
     ) -> None:
-        STOPS.graceful = (
-            False  # the last.ckpt on disk is the newest epoch boundary; a later one does not exist
-        )
+        # The last.ckpt on disk stays the newest epoch boundary: a mid-epoch state is not written.
+        STOPS.graceful = False
 
     def _save(self, trainer: pl.Trainer) -> None:
-        # Every rank calls it; rank 0 writes, atomically. The full state, since resume reads it.
+        # Every rank calls it; rank 0 writes, atomically. weights_only=False: with optimizer and loop state,
+        # which resume needs (all tensors and plain Python: it still loads with torch.load(weights_only=True)).
         trainer.save_checkpoint(self.path, weights_only=False)
         self._saved_at = time.monotonic()

@@ -104,7 +104,9 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
     timing = {"torch_threads": torch.get_num_threads()}
     if cfg.get("train", True):
         started = time.perf_counter()
-        trainer.fit(task, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
+        # weights_only: resuming must never unpickle code (checkpoints.load_checkpoint read it so already).
+        resume = str(ckpt_path) if ckpt_path else None
+        trainer.fit(task, datamodule=datamodule, ckpt_path=resume, weights_only=True)
         timing["fit_s"] = round(time.perf_counter() - started, 3)
         if STOPS.requested is not None:  # the fit stopped early at an epoch end, with last.ckpt written
             raise RunInterrupted(STOPS.requested)

@@ -20,7 +20,7 @@ def generate_mnist1d(num_samples: int, train_split: float, dataset_seed: int, da
     key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     cache = Path(data_dir) / "mnist1d" / f"mnist1d_{key}.pt"
     if cache.exists():
-        return torch.load(cache)
+        return torch.load(cache, weights_only=True)  # tensors only: a planted cache cannot run code
     args = get_dataset_args()
     for name, value in settings.items():
         setattr(args, name, value)

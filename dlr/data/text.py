@@ -89,7 +89,7 @@ class TextDataModule(TensorDataModule):
         key = hashlib.sha1(f"{self.tokenizer}|{self.max_length}".encode()).hexdigest()[:12]
         cache = Path(self.data_dir) / "text" / f"{self.name}_{key}.pt"
         if cache.exists():
-            tokens = torch.load(cache)
+            tokens = torch.load(cache, weights_only=True)  # tensors and names only: it cannot run code
         else:
             tokens = self._tokenize()
             cache.parent.mkdir(parents=True, exist_ok=True)

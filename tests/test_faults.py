@@ -1,0 +1,179 @@
+"""Faults in the middle of work: a dead writer, a full disk, a path that is a file, a NaN, a second process,
+a crafted checkpoint, a requeue signal. Each ends in one line and a record that tells the truth."""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytorch_lightning as pl
+import torch
+
+from dlr import records
+from dlr.errors import ConfigError
+from dlr.records import read_record, read_status, write_record
+from dlr.run import train
+from tests.conftest import FAST
+from tests.test_bad_input import fails_with
+
+SMALL = [*FAST, "data.num_samples=1000"]
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_read_status_tells_live_from_dead(monkeypatch):
+    alive = {"status": "running", "heartbeat": records.heartbeat()}
+    dead = {"status": "running", "heartbeat": {**records.heartbeat(), "pid": _dead_pid()}}
+    assert read_status(alive) == "running" and read_status(dead) == "interrupted"
+    remote = {"status": "running", "heartbeat": {"pid": 1, "host": "elsewhere", "updated_at": 0.0}}
+    assert read_status(remote) == "interrupted"  # another host, heartbeat long stale
+    remote["heartbeat"]["updated_at"] = __import__("time").time()
+    assert read_status(remote) == "running"
+    assert read_status({"status": "completed"}) == "completed" and read_status(None) == "not_started"
+
+
+def test_full_disk_keeps_the_previous_record_whole(tmp_path, monkeypatch):
+    write_record(tmp_path, {"status": "running"})
+
+    def full(_):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(records.os, "fsync", full)
+    with pytest.raises(
+        ConfigError, match=r"paths.output_dir: cannot write .*metrics.json: No space left on device"
+    ):
+        write_record(tmp_path, {"status": "completed", "metrics": {"x": 1.0}})
+    assert read_record(tmp_path) == {"status": "running"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json"]  # no temp file left behind
+
+
+def test_full_disk_at_the_start_of_a_run_is_one_line(make_cfg, capsys, monkeypatch):
+    monkeypatch.setattr(
+        records.os, "fsync", lambda _: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device"))
+    )
+    cfg = make_cfg(SMALL)
+    with pytest.raises(SystemExit) as exit_info:
+        train(cfg)
+    message = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 1 and len(message.splitlines()) == 1
+    assert "cannot write" in message and "No space left on device" in message
+    assert read_record(cfg.paths.output_dir) is None  # nothing half-written
+
+
+def test_output_path_that_is_a_file_is_one_line(make_cfg, capsys):
+    cfg = make_cfg(SMALL)
+    Path(cfg.paths.output_dir).parent.mkdir(parents=True)
+    Path(cfg.paths.output_dir).write_text("not a directory")
+    with pytest.raises(SystemExit) as exit_info:
+        train(cfg)
+    message = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 1 and message.splitlines() == [message]
+    assert f"paths.output_dir: cannot create {cfg.paths.output_dir}" in message
+
+
+def test_data_path_that_is_a_file_is_one_line(make_cfg, capsys, tmp_path):
+    blocker = tmp_path / "data_is_a_file"
+    blocker.write_text("")
+    record = fails_with(make_cfg, capsys, [f"data.data_dir={blocker}", "data.num_samples=300"], str(blocker))
+    assert "Not a directory" in record["error"] or "File exists" in record["error"]
+
+
+def test_nan_loss_fails_the_run_naming_the_step(make_cfg, capsys):
+    record = fails_with(
+        make_cfg,
+        capsys,
+        ["optimizer=sgd", "optimizer.lr=1e30", "optimizer.momentum=0"],
+        "non-finite loss at step",
+    )
+    assert record["status"] == "failed"
+
+
+def test_second_process_on_a_run_directory_is_refused(make_cfg, capsys):
+    cfg = make_cfg(SMALL)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run_dir = Path(cfg.paths.output_dir)
+        run_dir.mkdir(parents=True)
+        (run_dir / "run.lock").write_text(f"{holder.pid} {os.uname().nodename}")
+        with pytest.raises(SystemExit):
+            train(cfg)
+        message = capsys.readouterr().err.strip()
+        assert message.splitlines() == [message] and f"is in use by pid {holder.pid}" in message
+    finally:
+        holder.kill()
+        holder.wait()
+    (run_dir / "run.lock").write_text(f"{_dead_pid()} {os.uname().nodename}")  # stale: taken over
+    assert train(make_cfg(SMALL))["status"] == "completed"
+    assert not (run_dir / "run.lock").exists()
+
+
+class _Payload:
+    """Unpickling this would create ``marker``; a safe load must refuse before that."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_crafted_checkpoint_never_runs_its_payload(make_cfg, capsys, tmp_path):
+    marker = tmp_path / "payload_ran"
+    crafted = tmp_path / "crafted.ckpt"
+    torch.save({"state_dict": {}, "payload": _Payload(marker)}, crafted)
+    fails_with(
+        make_cfg, capsys, [f"ckpt_path={crafted}"], f"ckpt_path: cannot read {crafted} as a checkpoint"
+    )
+    from dlr.evaluate import evaluate
+
+    cfg = make_cfg(["logger=none", f"ckpt_path={crafted}"], config_name="eval", run_name="eval")
+    with pytest.raises(SystemExit):
+        evaluate(cfg)
+    assert "cannot read" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+class SendSignal(pl.Callback):
+    """Test helper: the scheduler's signal arrives during the given epoch (as SLURM's would)."""
+
+    def __init__(self, signum: int, epoch: int):
+        self.signum, self.epoch, self.sent = signum, epoch, False
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if trainer.current_epoch == self.epoch and not self.sent:
+            self.sent = True
+            os.kill(os.getpid(), self.signum)
+
+
+def test_requeue_signal_stops_at_the_epoch_end_records_and_hands_on(make_cfg, capsys):
+    """submitit's timeout signal (SIGUSR2): last.ckpt at the epoch end, `interrupted`, then submitit's handler."""
+    received = []
+    previous = signal.signal(signal.SIGUSR2, lambda signum, frame: received.append(signum))
+    try:
+        cfg = make_cfg(
+            [
+                "trainer.max_epochs=5",
+                "logger=none",
+                "data.num_samples=1000",
+                "callbacks.last_checkpoint.every_s=1000",
+                "+callbacks.signal={_target_: tests.test_faults.SendSignal, signum: 12, epoch: 1}",
+            ]
+        )
+        with pytest.raises(SystemExit) as exit_info:
+            train(cfg)
+    finally:
+        signal.signal(signal.SIGUSR2, previous)
+    assert exit_info.value.code == 128 + signal.SIGUSR2 and received == [signal.SIGUSR2]
+    record = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
+    assert record["status"] == "interrupted" and record["error"] == "interrupted by SIGUSR2"
+    checkpoint = torch.load(record["checkpoint"], weights_only=True)
+    assert checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["completed"] == 2  # epochs 0 and 1
+    assert "interrupted by SIGUSR2" in capsys.readouterr().err
