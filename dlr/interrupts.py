@@ -40,6 +40,9 @@ class StopRequests:
         self.graceful = False
         self.previous: dict[int, object] = {}
         self.depth = 0  # a study's runs nest inside its own run
+        self.in_fit: dict[
+            int, object
+        ] = {}  # what Lightning installed when the fit started (its SLURM requeue)
 
     def install(self) -> None:
         self.depth += 1
@@ -52,12 +55,16 @@ class StopRequests:
         if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
             return
         for signum in STOP_SIGNALS:
-            self.previous.setdefault(signum, signal.getsignal(signum))
+            current = signal.getsignal(signum)
+            if self.previous and current != self._handle:
+                self.in_fit[signum] = current
+            self.previous.setdefault(signum, current)
             signal.signal(signum, self._handle)
 
     def restore(self) -> None:
         self.depth -= 1
         self.graceful = False
+        self.in_fit.clear()
         if self.depth > 0:
             return
         for signum, handler in self.previous.items():
@@ -72,9 +79,10 @@ class StopRequests:
             return
         raise RunInterrupted(signum)
 
-    def forward(self, signum: int) -> None:
-        """Hand a requeue signal on to the handler installed before the run (submitit's requeue)."""
-        handler = self.previous.get(signum)
+    def forward(self, signum: int, during_fit: bool = False) -> None:
+        """Hand a requeue signal on: during the fit to Lightning's SLURM auto-requeue, which saves through
+        the live trainer; after the run to the handler installed before it (submitit's requeue)."""
+        handler = (self.in_fit if during_fit else self.previous).get(signum)
         if signum in (signal.SIGUSR1, signal.SIGUSR2) and callable(handler):
             handler(signum, None)
 

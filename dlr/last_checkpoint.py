@@ -45,6 +45,8 @@ class LastCheckpoint(Checkpoint):
             trainer.should_stop = True
         if trainer.strategy.broadcast(time.monotonic() - self._saved_at >= self.every_s) or stop is not None:
             self._save(trainer)
+        if stop is not None:
+            STOPS.forward(stop, during_fit=True)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         STOPS.graceful = False

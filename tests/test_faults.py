@@ -177,3 +177,26 @@ def test_requeue_signal_stops_at_the_epoch_end_records_and_hands_on(make_cfg, ca
     checkpoint = torch.load(record["checkpoint"], weights_only=True)
     assert checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["completed"] == 2  # epochs 0 and 1
     assert "interrupted by SIGUSR2" in capsys.readouterr().err
+
+
+def test_ckpt_last_takes_a_finished_run_of_the_same_model_and_skips_a_live_one(make_cfg, capsys):
+    done = train(make_cfg([*SMALL, "callbacks=default", "trainer.max_epochs=1"], run_name="done"))
+    live = Path(done["run_dir"]).parent / "live"
+    (live / "checkpoints").mkdir(parents=True)
+    (live / "checkpoints" / "last.ckpt").write_bytes(
+        (Path(done["run_dir"]) / "checkpoints" / "last.ckpt").read_bytes()
+    )
+    write_record(live, {**done, "status": "running", "run_dir": str(live), "heartbeat": records.heartbeat()})
+    from dlr.checkpoints import resolve_checkpoint
+
+    cfg = make_cfg(SMALL, run_name="new")
+    found = resolve_checkpoint("last", cfg.paths.log_dir, "train", cfg.paths.output_dir, done["choices"])
+    assert found == Path(done["run_dir"]) / "checkpoints" / "last.ckpt"
+    assert f"skipped {live}, still training (pid {os.getpid()})" in capsys.readouterr().err
+    with pytest.raises(ConfigError) as error:
+        resolve_checkpoint(
+            "last", cfg.paths.log_dir, "train", cfg.paths.output_dir, {**done["choices"], "model": "cnn"}
+        )
+    message = str(error.value)
+    assert "found no completed or interrupted run of task_name=train with model=cnn, data=mnist1d" in message
+    assert f"nearest: {done['run_dir']} (model=mlp, data=mnist1d, completed)" in message

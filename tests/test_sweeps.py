@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST_JOB = ["experiment=dd_rff", "data.n_train=60", "seed=0"]  # seed=0 replaces the experiment's seed sweep
 
 
-def _multirun(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
+def _multirun(tmp_path: Path, *overrides: str, returncode: int = 0) -> subprocess.CompletedProcess:
     command = [
         sys.executable,
         "train.py",
@@ -27,7 +27,7 @@ def _multirun(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
         *overrides,
     ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert result.returncode == returncode, result.stdout[-2000:] + result.stderr[-3000:]
     return result
 
 
@@ -37,7 +37,9 @@ def _records(sweep: Path) -> dict[int, dict]:
 
 def test_failed_job_is_recorded_summary_written_and_resume_skips_completed(tmp_path):
     sweep = tmp_path / "sweep"
-    _multirun(tmp_path, "width=30,0,120")  # width=0 is invalid: that job fails, the others go on
+    # width=0 is invalid: that job fails, the others go on, and the sweep exits 1 naming it.
+    result = _multirun(tmp_path, "width=30,0,120", returncode=1)
+    assert "job 1: failed: width: must be an integer >= 1, got 0" in result.stderr
     records = _records(sweep)
     assert [records[i]["status"] for i in range(3)] == ["completed", "failed", "completed"]
     assert "width" in records[1]["error"]
@@ -51,7 +53,9 @@ def test_failed_job_is_recorded_summary_written_and_resume_skips_completed(tmp_p
         sweep / "effective_parameters.png"
     ).is_file()
 
-    again = _multirun(tmp_path, "width=30,0,120")  # the same sweep, resumed into the same directory
+    again = _multirun(
+        tmp_path, "width=30,0,120", returncode=1
+    )  # the same sweep, resumed into the same directory
     assert again.stdout.count("already completed, skipped") == 2
     rerun = _records(sweep)
     assert rerun[0]["wall_time_s"] == records[0]["wall_time_s"] and rerun[2] == records[2]  # untouched
