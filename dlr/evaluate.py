@@ -8,7 +8,7 @@ from dlr.errors import require
 from dlr.quant.plan import compare_with_reference, evaluate_quantized, rebuild_trained_quantization
 from dlr.quant.precision import accelerator_of
 from dlr.records import scalar_metrics
-from dlr.run import RunContext, _close_experiment_trackers
+from dlr.run import RunContext, _close_experiment_trackers, validate
 from dlr.transfer.apply import apply_transfer
 
 
@@ -23,6 +23,7 @@ def training_config(checkpoint: dict, cfg: DictConfig) -> DictConfig:
 def evaluate(cfg: DictConfig) -> dict | None:
     context = RunContext(cfg)
     try:
+        validate(cfg)
         ckpt_path = checkpoints.resolve_checkpoint(
             cfg.ckpt_path, cfg.paths.log_dir, cfg.get("train_task_name", "train"), context.run_dir
         )

@@ -11,6 +11,7 @@ one exception: a ``+group.key=value`` on a node with ``_target_`` imports that t
 """
 
 import difflib
+import functools
 import inspect
 import math
 import re
@@ -133,8 +134,6 @@ TOP_LEVEL: dict[str, Rule] = {
     "depth": COUNT,
     "torch_threads": integer_at_least(1, nullable=True, also=("auto",)),
 }
-# Optional top-level keys that code reads when an experiment config sets them, so `+key=` may add them.
-OPTIONAL_TOP_LEVEL = {"study", "optimized_metric", "tabular_benchmark", "transfer_study", "train_task_name"}
 
 
 def _walk(node: dict, prefix: str = "") -> Iterator[tuple[str, object]]:
@@ -236,15 +235,27 @@ def _is_read(cfg: DictConfig, key: str) -> bool:
     parts = key.split(".")
     if len(parts) == 1 and (CONF_DIR / key).is_dir():  # a config group, such as +debug=limit
         return True
-    if len(parts) == 1:
-        return key in OPTIONAL_TOP_LEVEL or isinstance(cfg.get(key), DictConfig) and "_target_" in cfg[key]
-    parent = OmegaConf.select(cfg, ".".join(parts[:-1]))
+    if key in shipped_keys() or parts[-1].startswith("_"):  # another option sets it; Hydra's _target_, ...
+        return True
     added = OmegaConf.select(cfg, key)
     if isinstance(added, DictConfig) and "_target_" in added:  # a whole new object, e.g. a callback
         return True
-    if not isinstance(parent, DictConfig) or "_target_" not in parent:
-        return parts[0] in OPTIONAL_TOP_LEVEL
-    return _accepts(parent._target_, parts[-1])
+    parent = OmegaConf.select(cfg, ".".join(parts[:-1])) if len(parts) > 1 else None
+    return isinstance(parent, DictConfig) and "_target_" in parent and _accepts(parent._target_, parts[-1])
+
+
+@functools.cache
+def shipped_keys() -> frozenset[str]:
+    """Every key some shipped config sets, as a full path: what dlr's code is written to read."""
+    keys = set()
+    for path in CONF_DIR.rglob("*.yaml"):
+        text = path.read_text()
+        group = path.parent.relative_to(CONF_DIR).as_posix()
+        prefix = "" if "@package _global_" in text or group == "." else f"{group.replace('/', '.')}."
+        loaded = OmegaConf.to_container(OmegaConf.create(text), resolve=False)
+        if isinstance(loaded, dict):
+            keys.update(f"{prefix}{k}" for k, _ in _walk(loaded) if not k.startswith("defaults"))
+    return frozenset(keys)
 
 
 def _accepts(target: str, name: str) -> bool:
