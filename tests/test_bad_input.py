@@ -32,7 +32,7 @@ def fails_with(make_cfg, capsys, overrides: list[str], expected: str) -> dict:
         (["data.batches_per_step=0"], "data.batches_per_step: must be auto or an integer >= 1, got 0"),
         (
             ["callbacks=default", "callbacks.last_checkpoint.every_s=-1"],
-            "every_s: must be >= 0 seconds, got -1",
+            "callbacks.last_checkpoint.every_s: must be >= 0, got -1",
         ),
         (["ckpt_path=/no/such.ckpt"], "ckpt_path: no such checkpoint file: /no/such.ckpt"),
         (["data=csv", "data.path=/no/such.csv", "data.target=y"], "data.path: no such file: /no/such.csv"),
