@@ -56,8 +56,8 @@ class StopRequests:
             return
         for signum in STOP_SIGNALS:
             current = signal.getsignal(signum)
-            if self.previous and current != self._handle:
-                self.in_fit[signum] = current
+            if signum in self.previous and current not in (self.previous[signum], self._handle):
+                self.in_fit[signum] = current  # installed since the run started: Lightning's
             self.previous.setdefault(signum, current)
             signal.signal(signum, self._handle)
 

@@ -200,3 +200,12 @@ def test_ckpt_last_takes_a_finished_run_of_the_same_model_and_skips_a_live_one(m
     message = str(error.value)
     assert "found no completed or interrupted run of task_name=train with model=cnn, data=mnist1d" in message
     assert f"nearest: {done['run_dir']} (model=mlp, data=mnist1d, completed)" in message
+
+
+def test_sweep_summary_reads_a_dead_running_job_as_interrupted(tmp_path):
+    from dlr.studies.aggregate import job_row
+
+    write_record(
+        tmp_path / "0", {"status": "running", "heartbeat": {**records.heartbeat(), "pid": _dead_pid()}}
+    )
+    assert job_row(tmp_path / "0", tmp_path)["status"] == "interrupted"

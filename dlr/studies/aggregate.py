@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from dlr.records import RECORD_NAME
+from dlr.records import RECORD_NAME, read_status
 
 TABLE_NAME = "summary.csv"
 SEED_TABLE_NAME = "summary_over_seeds.csv"
@@ -44,7 +44,8 @@ def job_dirs(sweep_dir: str | Path) -> list[Path]:
 def job_row(job_dir: Path, sweep_dir: Path) -> dict:
     path = job_dir / RECORD_NAME
     record = json.loads(path.read_text()) if path.is_file() else None
-    row = {"job": str(job_dir.relative_to(sweep_dir)), "status": (record or {}).get("status", "not_started")}
+    # read_status: a `running` record whose process is gone reads as interrupted.
+    row = {"job": str(job_dir.relative_to(sweep_dir)), "status": read_status(record)}
     row.update(_overrides(job_dir, record))
     if record is None:
         return row
