@@ -182,7 +182,7 @@ def check_values(cfg: DictConfig, launcher: DictConfig | None = None) -> None:
 
 def _apply_name_rules(key: str, value) -> None:
     name = key.rsplit(".", 1)[-1]
-    if ".zoo." in f".{key}" or value is None and name not in ("max_epochs",):
+    if ".zoo." in f".{key}" or value is None:  # zoo: documentation of a model; null: the default
         return
     for pattern, rule in BY_NAME:
         if re.fullmatch(pattern, name):
@@ -193,28 +193,18 @@ def _apply_name_rules(key: str, value) -> None:
 def check_launcher(launcher: DictConfig) -> None:
     """Options of Hydra's launcher plugins (``hydra.launcher.*``); they run before any job starts."""
     # One key at a time: some of them interpolate ``hydra.sweep.dir``, which a job's config no longer holds.
-    for name in (
-        "n_jobs",
-        "timeout_min",
-        "mem_gb",
-        "cpus_per_task",
-        "tasks_per_node",
-        "nodes",
-        "array_parallelism",
-        "backend",
-    ):
+    launcher_keys = ("n_jobs", "backend", "timeout_min", "mem_gb", "cpus_per_task", "tasks_per_node", "nodes")
+    for name in (*launcher_keys, "array_parallelism"):
         if name not in launcher:
             continue
         value, key = launcher[name], f"hydra.launcher.{name}"
         if name == "n_jobs":
             ok = _integer(value) and value != 0 and value >= -1
             require(ok, key, f"must be an integer >= 1 or -1 (one per core), got {value!r}")
-        elif name in ("timeout_min", "mem_gb") and value is not None:
-            POSITIVE(key, value)
-        elif name in ("cpus_per_task", "tasks_per_node", "nodes", "array_parallelism") and value is not None:
-            COUNT(key, value)
         elif name == "backend" and value is not None:
             one_of("loky", "multiprocessing", "threading")(key, value)
+        else:
+            _apply_name_rules(key, value)
 
 
 def check_added_keys(cfg: DictConfig, overrides: list[str]) -> None:
