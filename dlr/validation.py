@@ -124,6 +124,11 @@ BY_NAME: list[tuple[str, Rule]] = [
     (r"group_size", one_of(32, 64, 128, 256, nullable=True)),
 ]
 
+# The groups whose keys are constructor arguments. An experiment's own nodes (transfer_study,
+# tabular_benchmark, study) hold overrides and search spaces for other runs, which check them when they run.
+RULED_GROUPS = ("data", "model", "optimizer", "scheduler", "trainer", "callbacks", "logger", "precision")
+RULED_GROUPS += ("quantization", "transfer")
+
 # Where a rule's name is ambiguous, the group decides (``mode`` of a callback vs of bitsandbytes).
 SKIP = {"quantization.mode"}
 
@@ -174,7 +179,7 @@ def check_values(cfg: DictConfig, launcher: DictConfig | None = None) -> None:
         ckpt is None or isinstance(ckpt, str), "ckpt_path", f"must be null, last or a file path, got {ckpt!r}"
     )
     for key, value in leaves:
-        if "." in key and key not in SKIP and not key.startswith(("paths.", "tags")):
+        if key.split(".")[0] in RULED_GROUPS and key not in SKIP:
             _apply_name_rules(key, value)
     if "trainer" in cfg and "precision" in cfg.trainer:
         one_of(*PRECISIONS)("trainer.precision", str(cfg.trainer.precision))
