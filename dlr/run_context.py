@@ -115,9 +115,11 @@ class RunContext:
             error=f"interrupted by {name}",
             checkpoint=str(last) if last.is_file() else None,
         )
-        console.print_error(
-            f"interrupted by {name}; resume with ckpt_path={last if last.is_file() else 'null'}"
-        )
+        if self.multirun:  # the sweep stops here; the same command in the same directory continues it
+            hint = f"re-run the sweep with hydra.sweep.dir={HydraConfig.get().sweep.dir} to resume it"
+        else:
+            hint = f"resume with ckpt_path={last if last.is_file() else 'null (no checkpoint yet)'}"
+        console.print_error(f"interrupted by {name}; {hint}")
         STOPS.forward(stop.signum)
         sys.exit(stop.exit_code)
 
