@@ -40,9 +40,8 @@ class StopRequests:
         self.graceful = False
         self.previous: dict[int, object] = {}
         self.depth = 0  # a study's runs nest inside its own run
-        self.in_fit: dict[
-            int, object
-        ] = {}  # what Lightning installed when the fit started (its SLURM requeue)
+        # What Lightning installed when the fit started (its SLURM auto-requeue on SIGUSR1).
+        self.in_fit: dict[int, object] = {}
 
     def install(self) -> None:
         self.depth += 1
