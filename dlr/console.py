@@ -1,5 +1,9 @@
 """What a person sees: the composed config as a tree at the start, the final metrics as a table at the end."""
 
+import contextlib
+import sys
+from collections.abc import Iterator
+
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
@@ -35,3 +39,14 @@ def print_metrics_table(metrics: dict[str, float], run_dir: str) -> None:
 
 def print_error(message: str) -> None:
     error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def to_stderr() -> Iterator[None]:
+    """What is printed inside (config trees, metrics tables, summaries) goes to stderr.
+
+    A script's stdout then carries only its JSON result, ready for ``json.loads``. ``console`` follows
+    ``sys.stdout`` at each print, so it is redirected too.
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        yield

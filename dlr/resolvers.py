@@ -3,6 +3,7 @@
 import os
 import time
 
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 
@@ -17,5 +18,21 @@ def launch_uid() -> str:
     return os.environ["DLR_LAUNCH_UID"]
 
 
+def root_dir() -> str:
+    """``$DLR_ROOT``, else the directory the command was launched from.
+
+    ``${hydra:runtime.cwd}`` cannot serve here: a multirun resolves ``hydra.sweep.dir`` (which lies under
+    the root) before Hydra installs its config, and ``oc.env`` resolves its default even when the variable
+    is set. A job (sweep worker, DDP rank) reads the launch directory from its Hydra config, as it may run
+    elsewhere.
+    """
+    if os.environ.get("DLR_ROOT"):
+        return os.environ["DLR_ROOT"]
+    if HydraConfig.initialized():
+        return HydraConfig.get().runtime.cwd
+    return os.getcwd()
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("dlr_uid", launch_uid, use_cache=True, replace=True)
+    OmegaConf.register_new_resolver("dlr_root", root_dir, replace=True)

@@ -25,6 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dlr import console  # noqa: E402
 from dlr.build import build_datamodule, build_task  # noqa: E402
 from dlr.compose import compose_config  # noqa: E402
 from dlr.run import train  # noqa: E402
@@ -86,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = {"epochs": args.epochs, "threads": torch.get_num_threads(), "widths": {}}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, console.to_stderr():
         for width in args.widths:
             hand, ours, ratios = (
                 [],

@@ -4,12 +4,13 @@ The course's example: 220e9 parameters x 32 bits = 880 GB for the weights alone.
 per weight and AdamW keeps two moment estimates per weight on top: 4x the weights. The table shows the same
 figures with every tensor in fp32, bf16, int8 and int4. (Nobody trains with int8/int4 gradients; those rows
 are what the weights and the 8-/4-bit AdamW states of conf/optimizer/adamw{8,4}bit.yaml cost. Add activations,
-which grow with the batch.) Prints a table, then JSON.
+which grow with the batch.) Prints the table on stderr and its figures as JSON on stdout.
 """
 
 import json
 import sys
 
+from dlr import console
 from dlr.quant.memory import human
 
 BITS = {"fp64": 64, "fp32": 32, "bf16": 16, "fp16": 16, "int8": 8, "int4": 4}
@@ -29,14 +30,15 @@ def main(argv: list[str]) -> dict:
     if dtype not in BITS:
         sys.exit(f"error: dtype must be one of {', '.join(BITS)}; got {dtype!r}")
     headline = needs(params, dtype)
-    print(f"{params:.3g} parameters x {BITS[dtype]} bits = {human(headline['weights'])} of weights ({dtype})")
-    print(f"{'dtype':<6} {'weights':>10} {'+ grads':>10} {'+ AdamW':>10} {'training':>10}")
     table = {name: needs(params, name) for name in dict.fromkeys((dtype, *SHOWN))}
-    for name, row in table.items():
+    with console.to_stderr():
         print(
-            f"{name:<6} "
-            + " ".join(f"{human(row[k]):>10}" for k in ("weights", "grads", "adam_states", "training_total"))
+            f"{params:.3g} parameters x {BITS[dtype]} bits = {human(headline['weights'])} of weights ({dtype})"
         )
+        print(f"{'dtype':<6} {'weights':>10} {'+ grads':>10} {'+ AdamW':>10} {'training':>10}")
+        for name, row in table.items():
+            cells = (human(row[k]) for k in ("weights", "grads", "adam_states", "training_total"))
+            print(f"{name:<6} " + " ".join(f"{cell:>10}" for cell in cells))
     result = {"params": params, "dtype": dtype, "bytes": table}
     print(json.dumps(result))
     return result

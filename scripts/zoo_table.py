@@ -1,6 +1,6 @@
 """Regenerate the README's architecture table from real runs.
 
-    python scripts/zoo_table.py [--only vae,esn] [--skip minilm] [--out docs/zoo_table.md]
+    python scripts/zoo_table.py [--only vae,esn] [--skip minilm] [--out docs/zoo_table.md] [--max-epochs 1]
 
 Every ``conf/model/*.yaml`` with a ``zoo:`` block is trained once through ``dlr.run.train`` at its default
 budget plus the block's ``overrides``; the table reports the block's metric from the run's record.
@@ -18,6 +18,7 @@ from rich.progress import track
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dlr import console  # noqa: E402
 from dlr.compose import CONF_DIR, compose_config  # noqa: E402
 from dlr.run import train  # noqa: E402
 
@@ -33,9 +34,9 @@ def zoo_entries(only: set[str] | None, skip: set[str]) -> list[tuple[str, dict]]
     return entries
 
 
-def run_entry(name: str, block: dict, workdir: Path) -> dict:
+def run_entry(name: str, block: dict, workdir: Path, budget: list[str]) -> dict:
     overrides = [f"model={name}", *block.get("overrides", []), *QUIET]
-    cfg = compose_config(overrides, workdir / name, log_dir=workdir)
+    cfg = compose_config(overrides + budget, workdir / name, log_dir=workdir)
     record = train(cfg) or {"status": "failed", "metrics": {}}
     value = record.get("metrics", {}).get(block["metric"])
     return {
@@ -65,13 +66,17 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated model configs")
     parser.add_argument("--skip", default="", help="comma-separated model configs to leave out")
     parser.add_argument("--out", default="docs/zoo_table.md")
+    parser.add_argument(
+        "--max-epochs", type=int, help="cap every run's epochs (a quick check, not the table)"
+    )
     args = parser.parse_args()
+    budget = [f"trainer.max_epochs={args.max_epochs}"] if args.max_epochs else []
     entries = zoo_entries(set(args.only.split(",")) if args.only else None, set(args.skip.split(",")))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, console.to_stderr():
         for name, block in track(entries, description="zoo"):
-            rows.append(run_entry(name, block, Path(tmp)))
+            rows.append(run_entry(name, block, Path(tmp), budget))
             Path(args.out).write_text(markdown(rows))  # after every row, so an interrupted run keeps its rows
     print(json.dumps(rows, indent=2))
 

@@ -75,7 +75,7 @@ def test_quantized_tensor_subclasses_are_measured_by_storage_not_logical_dtype()
 def test_memory_script_reproduces_the_course_880_gb(capsys):
     script = runpy.run_path(str(ROOT / "scripts" / "memory.py"))  # in-process: no second torch import
     result = script["main"](["params=220e9", "dtype=fp32"])
-    assert "= 880.0 GB of weights" in capsys.readouterr().out
+    assert "= 880.0 GB of weights" in capsys.readouterr().err  # the table is for people: stderr
     assert (
         result["bytes"]["fp32"]["weights"] == 880e9 and result["bytes"]["fp32"]["training_total"] == 4 * 880e9
     )

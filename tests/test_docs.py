@@ -1,0 +1,298 @@
+"""Every shell command that README.md and docs/*.md show runs as written, from a fresh clone-like directory.
+
+How a command is run (one rule each, so a new command in the docs is picked up without editing this file):
+
+- Where: a new directory per command holding links to every top-level entry of the repository (code,
+  conf/, scripts/, tests/, docs) and nothing else, as a fresh clone has, plus ``data/`` linked to one
+  generated-data cache for the whole session (a user's second command finds the data cached too).
+  Outputs land in that directory's ``outputs/``, as a user's do; nothing is appended to point them there.
+- How: ``python ...`` as a process forked from one interpreter that imported dlr once
+  (tests/forked_runner.py), with one torch thread (``OMP_NUM_THREADS=1``) as in the rest of the suite.
+- Budget, the only thing ever appended: the overrides of every ``BUDGET`` entry whose pattern the
+  command matches (epochs, samples, sweep points, trials, script sizes). Later overrides win in Hydra
+  and argparse alike, so a budget the command sets itself is shrunk too.
+- Placeholders: a command with ``<...>`` or ``ckpt_path=last`` first gets the outputs of the nearest
+  command above it in the same doc that has none (``python train.py`` above
+  ``python eval.py ckpt_path=outputs/runs/train/<run>/...``). Each ``<...>`` path is then the newest
+  existing path that matches it with ``<...>`` read as ``*`` (``PLACEHOLDER_GLOBS`` for those that are not
+  paths). Files a doc asks the user to bring (``my.csv``) are written by ``USER_FILES``.
+- Passing: exit code 0, and every run directory the command made (each sweep job included) holds a
+  ``completed`` metrics.json; ``python -m pytest`` commands only collect (the suite is this suite).
+  A command shown with its output (``$ cmd`` then lines) must print those lines; if it exits non-zero
+  (an error example) it must leave no run looking completed.
+- ``SKIPPED``: what this machine cannot run, with the reason. ``XFAIL``: commands fixed on another branch;
+  the lead deletes those entries at merge.
+"""
+
+import json
+import os
+import queue
+import re
+import shlex
+import shutil
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.doc_commands import DocCommand, doc_commands
+from tests.forked_runner import ForkedRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = doc_commands(ROOT)
+
+# Commands run at once: the suite's two cores, one torch thread each.
+WORKERS = 2
+
+_MNIST1D = r"^python train\.py(?!.*\bdata=(?!mnist1d\b))(?!.*experiment=(?!dd_mnist1d|dd_cnn|transfer_study))"
+BUDGET: list[tuple[str, list[str]]] = [
+    (r"^python train\.py", ["trainer.max_epochs=1"]),
+    (_MNIST1D, ["data.num_samples=500"]),
+    (r"^python train\.py.*\bdata=(copy|recall)\b", ["data.num_samples=256"]),
+    (r"^python train\.py.*experiment=dd_mnist1d", ["width=4,300", "data.label_noise=0.15"]),
+    (r"hydra/sweeper=optuna|hparams_search=optuna", ["hydra.sweeper.n_trials=2"]),
+    (r"experiment=bbc_", ["data.n_per_class=4", "data.max_length=16"]),
+    (
+        r"experiment=transfer_study",
+        [
+            "transfer_study.pretrain.max_epochs=1",
+            "transfer_study.finetune.max_steps=2",
+            "transfer_study.finetune.seeds=[0]",
+            "transfer_study.finetune.labels_per_class=[10]",
+        ],
+    ),
+    (
+        r"experiment=tabular_benchmark",
+        [
+            "tabular_benchmark.n_trials=1",
+            "tabular_benchmark.n_shuffles=2",
+            "tabular_benchmark.datasets=[penguins]",
+            "tabular_benchmark.models=[hist_gbm,mlp]",
+        ],
+    ),
+    (r"^python -m pytest", ["--collect-only", "-q"]),
+    (r"^python scripts/bench_sweep\.py", ["--epochs", "1", "--widths", "2,36"]),
+    (r"^python scripts/bench_(inference|training)\.py", ["--width", "256", "--rounds", "1"]),
+    (r"^python scripts/memory_generalisation\.py", ["--epochs", "1"]),
+    (r"^python scripts/hopfield_capacity\.py", ["--n-units", "64", "--points", "3", "--trials", "1"]),
+]
+
+SKIPPED: dict[str, str] = {
+    r"^pip install": "installs the environment this suite is already running in",
+    r"launcher=submitit_slurm": "needs a SLURM cluster (sbatch and a partition)",
+    r"gpu_checks\.sh": "needs a GPU",
+    r"^wandb sync": "needs network and a W&B account",
+}
+
+XFAIL: dict[str, str] = {
+    r"data=csv data\.path=my\.csv": "numeric CSV: fixed on branch h-tabular",
+}
+
+PLACEHOLDER_GLOBS = {"<benchmark run dir>": "outputs/runs/*/*"}
+
+
+def _numeric_table(path: Path) -> None:
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(300, 4))
+    table = pd.DataFrame(features, columns=[f"x{i}" for i in range(4)])
+    table["label"] = (features[:, 0] + features[:, 1] > 0).astype(int)
+    table.to_csv(path, index=False)
+
+
+USER_FILES = {"my.csv": _numeric_table}
+NOT_CLONED = {".git", "outputs", "data", ".venv", ".pytest_cache", ".ruff_cache", "__pycache__"}
+
+
+def budget_of(text: str) -> list[str]:
+    return [override for pattern, overrides in BUDGET if re.search(pattern, text) for override in overrides]
+
+
+def first_match(table: dict[str, str], text: str) -> str | None:
+    return next((reason for pattern, reason in table.items() if re.search(pattern, text)), None)
+
+
+def needs_outputs(command: DocCommand) -> bool:
+    return "<" in command.text or "ckpt_path=last" in command.text
+
+
+def producer_of(command: DocCommand) -> DocCommand:
+    producer = command.previous
+    while producer is not None and needs_outputs(producer):
+        producer = producer.previous
+    assert producer is not None, f"{command.id}: no command above it makes the outputs it names"
+    return producer
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    output: str
+    made: set[Path]  # the run directories the command made
+    directory: Path
+
+
+class Workspace:
+    """Clone-like directories and ``WORKERS`` forked runners; each command runs once, producers first."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.data = base / "data_cache"
+        self.data.mkdir()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+        env.pop("DLR_ROOT", None)
+        self.env = {**env, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+        self.idle: queue.Queue[ForkedRunner] = queue.Queue()
+        for _ in range(WORKERS):
+            self.idle.put(ForkedRunner(ROOT, self.env))
+        self.pool = ThreadPoolExecutor(WORKERS)
+        self.futures: dict[str, Future] = {}
+        self.lock = threading.Lock()
+
+    def submit(self, command: DocCommand) -> Future:
+        """Start ``command`` (after its producer, if it needs one's outputs), unless it is already started."""
+        with self.lock:
+            if command.id in self.futures:
+                return self.futures[command.id]
+            future: Future = Future()
+            self.futures[command.id] = future
+        if needs_outputs(command):
+            producer = self.submit(producer_of(command))
+            producer.add_done_callback(lambda done: self._chain(command, done, future))
+        else:
+            self._chain(command, None, future)
+        return future
+
+    def _chain(self, command: DocCommand, producer: Future | None, future: Future) -> None:
+        def run() -> None:
+            try:
+                source = None
+                if producer is not None:
+                    made = producer.result()
+                    assert made.returncode == 0, (
+                        f"needs the outputs of a command that exited {made.returncode}"
+                    )
+                    source = made.directory
+                future.set_result(self._run(command, source))
+            except BaseException as error:
+                future.set_exception(error)
+
+        self.pool.submit(run)
+
+    def _directory(self, source: Path | None) -> Path:
+        with self.lock:
+            directory = self.base / f"cmd{len(list(self.base.iterdir()))}"
+            if source is not None:
+                shutil.copytree(source, directory, symlinks=True)
+                return directory
+            directory.mkdir()
+        for entry in ROOT.iterdir():
+            if entry.name not in NOT_CLONED:
+                (directory / entry.name).symlink_to(entry)
+        (directory / "data").symlink_to(self.data)
+        return directory
+
+    def _run(self, command: DocCommand, producer_directory: Path | None) -> Outcome:
+        directory = self._directory(producer_directory)
+        before = run_directories(directory)
+        words = resolve_placeholders(command.text, directory)
+        env_words = words[: next(i for i, word in enumerate(words) if "=" not in word)]
+        argv = words[len(env_words) :] + budget_of(command.text)
+        env = {**self.env, **dict(w.split("=", 1) for w in env_words)}
+        for name, write in USER_FILES.items():
+            if name in command.text:
+                write(directory / name)
+        log = directory / "command.log"
+        runner = self.idle.get()
+        try:
+            returncode = runner.run(argv, directory, env, log, log)
+        finally:
+            self.idle.put(runner)
+        return Outcome(
+            returncode, log.read_text(errors="replace"), run_directories(directory) - before, directory
+        )
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        while not self.idle.empty():
+            self.idle.get().close()
+
+
+def resolve_placeholders(text: str, directory: Path) -> list[str]:
+    for placeholder, pattern in PLACEHOLDER_GLOBS.items():
+        if placeholder in text:
+            text = text.replace(placeholder, newest(directory, pattern))
+    words = []
+    for word in shlex.split(text):
+        key, value = re.match(r"^([\w.+~/-]+=)?(.*)$", word).groups()
+        if "<" in value:
+            value = newest(directory, re.sub(r"<[^>]*>", "*", value))
+        words.append((key or "") + value)
+    return words
+
+
+def newest(directory: Path, pattern: str) -> str:
+    matches = sorted(directory.glob(pattern), key=lambda path: path.stat().st_mtime)
+    assert matches, f"nothing in {directory} matches {pattern}"
+    return str(matches[-1].relative_to(directory))
+
+
+def run_directories(directory: Path) -> set[Path]:
+    return {hydra.parent for hydra in (directory / "outputs").rglob(".hydra")}
+
+
+def normalized(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, request):
+    space = Workspace(tmp_path_factory.mktemp("docs"))
+    # Start every selected command now, so the runners work in parallel while the tests wait in order.
+    for item in request.session.items:
+        command = getattr(item, "callspec", None) and item.callspec.params.get("command")
+        if isinstance(command, DocCommand) and not item.get_closest_marker("skip"):
+            space.submit(command)
+    yield space
+    space.close()
+
+
+def marks(command: DocCommand) -> list:
+    if skipped := first_match(SKIPPED, command.text):
+        return [pytest.mark.skip(reason=skipped)]
+    failing = first_match(XFAIL, command.text)
+    return [pytest.mark.xfail(strict=False, reason=failing)] if failing else []
+
+
+@pytest.mark.parametrize("command", [pytest.param(c, id=c.id, marks=marks(c)) for c in COMMANDS])
+def test_doc_command_runs_as_written(command: DocCommand, workspace: Workspace):
+    outcome = workspace.submit(command).result()
+    returncode, output, made = outcome.returncode, outcome.output, outcome.made
+    shown = command.expected_output
+    for line in shown:
+        assert normalized(line) in normalized(output), (
+            f"{command.id}: does not print {line!r}\n{output[-3000:]}"
+        )
+    records = {}
+    for run_dir in made:
+        record_file = run_dir / "metrics.json"
+        records[run_dir] = json.loads(record_file.read_text()) if record_file.exists() else {"status": "none"}
+    if returncode != 0 and shown:  # an error example: it printed its message; nothing looks finished
+        assert all(r["status"] != "completed" for r in records.values()), records
+        return
+    assert returncode == 0, f"{command.id}: exit {returncode}\n{output[-5000:]}"
+    unfinished = {
+        str(d): r.get("error", r["status"]) for d, r in records.items() if r["status"] != "completed"
+    }
+    assert not unfinished, f"{command.id}: runs not completed: {unfinished}"
+    program = [word for word in command.words if "=" not in word][:2]
+    if program in (["python", "train.py"], ["python", "eval.py"]):
+        assert records, f"{command.id}: wrote no run directory"
+
+
+def test_every_skipped_command_is_still_in_the_docs():
+    for pattern in [*SKIPPED, *XFAIL]:
+        assert any(re.search(pattern, c.text) for c in COMMANDS), f"no doc command matches {pattern!r}"

@@ -1,0 +1,60 @@
+"""Every script in scripts/ prints only its JSON result on stdout; everything for a person goes to stderr."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.forked_runner import ForkedRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The smallest arguments that still run each script end to end; `{tmp}` is this test's directory.
+TINY_ARGS = {
+    "bench_overhead.py": ["--widths", "16", "--epochs", "1", "--repeats", "1", "--batches-per-step", "auto"],
+    "bench_inference.py": ["--width", "64", "--depth", "1", "--rounds", "1", "--calls", "1"],
+    "bench_training.py": ["--width", "64", "--depth", "1", "--rounds", "1", "--steps", "1"],
+    "memory.py": ["params=7e9", "dtype=bf16"],
+    "zoo_table.py": ["--only", "perceptron", "--max-epochs", "1", "--out", "{tmp}/zoo_table.md"],
+    "hopfield_capacity.py": ["--n-units", "32", "--points", "2", "--trials", "1", "--out", "{tmp}/h.png"],
+    "memory_generalisation.py": ["--epochs", "1", "--out", "{tmp}/memory_generalisation"],
+}
+NOT_RUN = {
+    "gpu_checks.py": "needs a GPU (scripts/gpu_checks.sh)",
+    "bench_sweep.py": "being rewritten on branch h-science, which tests it",
+    "aggregate.py": "reads a sweep directory; tests/test_docs.py runs it on a real sweep",
+}
+
+
+def test_every_script_is_run_or_listed_with_a_reason():
+    scripts = {path.name for path in (ROOT / "scripts").glob("*.py")}
+    assert scripts == set(TINY_ARGS) | set(NOT_RUN)
+
+
+@pytest.fixture(scope="module")
+def runner():
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "DLR_ROOT": ""}
+    server = ForkedRunner(ROOT, env)
+    yield server, env
+    server.close()
+
+
+# Trains three memory nets for an epoch each: over a minute on the shared cores.
+SLOW = {"memory_generalisation.py"}
+
+
+@pytest.mark.parametrize(
+    "script", [pytest.param(s, marks=[pytest.mark.slow] if s in SLOW else []) for s in sorted(TINY_ARGS)]
+)
+def test_script_prints_only_json_on_stdout(script, runner, tmp_path):
+    server, env = runner
+    args = [arg.format(tmp=tmp_path) for arg in TINY_ARGS[script]]
+    stdout, stderr = tmp_path / "stdout", tmp_path / "stderr"
+    returncode = server.run(["python", f"scripts/{script}", *args], ROOT, env, stdout, stderr)
+    assert returncode == 0, stderr.read_text()[-3000:]
+    try:
+        result = json.loads(stdout.read_text())
+    except json.JSONDecodeError as error:
+        pytest.fail(f"{script}: stdout is not one JSON document ({error}):\n{stdout.read_text()[:2000]}")
+    assert result, f"{script} printed an empty result"
