@@ -87,7 +87,7 @@ def save_u_matrix(u_matrix: torch.Tensor, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(4, 3.5))
-    image = axes.imshow(u_matrix.numpy(), cmap="viridis")
+    image = axes.imshow(u_matrix.cpu().numpy(), cmap="viridis")
     figure.colorbar(image, ax=axes, label="mean distance to neighbours")
     axes.set(title="U-matrix", xticks=[], yticks=[])
     figure.tight_layout()

@@ -76,6 +76,6 @@ def save_gif(true: torch.Tensor, predicted: torch.Tensor, path: Path) -> None:
     """An animated GIF of one video: true frames on the left, predicted frames on the right, scaled up 4x."""
     from PIL import Image
 
-    side_by_side = torch.cat([true, predicted], dim=-1)[:, 0].clamp(0, 1).numpy()
+    side_by_side = torch.cat([true, predicted], dim=-1)[:, 0].clamp(0, 1).cpu().numpy()
     frames = [Image.fromarray((np.kron(f, np.ones((4, 4))) * 255).astype(np.uint8)) for f in side_by_side]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=200, loop=0)

@@ -36,7 +36,7 @@ def _save_line_plots(rows: torch.Tensor, path: Path, ncols: int) -> None:
     )
     for index, axis in enumerate(axes.flat):
         if index < len(rows):
-            axis.plot(rows[index].numpy(), linewidth=0.8)
+            axis.plot(rows[index].cpu().numpy(), linewidth=0.8)
         axis.set_axis_off()
     figure.tight_layout(pad=0.1)
     figure.savefig(path, dpi=100)

@@ -16,12 +16,12 @@ from dlr.tasks.rule_based import STAGES, RuleTask
 
 
 def with_bias(features: torch.Tensor) -> torch.Tensor:
-    return torch.cat([features, torch.ones(len(features), 1, dtype=features.dtype)], dim=1)
+    return torch.cat([features, features.new_ones(len(features), 1)], dim=1)
 
 
 def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, penalty: float) -> torch.Tensor:
     """``(G + penalty·I)⁻¹ C``, leaving the last (bias) row unpenalised."""
-    diagonal = torch.full((len(gram),), penalty, dtype=gram.dtype)
+    diagonal = gram.new_full((len(gram),), penalty)
     diagonal[-1] = 0.0
     return torch.linalg.solve(gram + torch.diag(diagonal), cross)
 
