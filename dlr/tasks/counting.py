@@ -28,6 +28,9 @@ class CountingTask(RuleTask):
     def training_step(self, batch, batch_idx):
         x, y = batch
         self.net.count(x, y)
+        if self.trainer.is_last_batch:
+            with torch.no_grad():
+                self.net.counts.copy_(self.sum_over_ranks(self.net.counts.detach().clone()))
 
     def evaluate(self, batch, stage: str) -> None:
         x, y = batch

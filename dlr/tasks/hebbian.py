@@ -38,6 +38,9 @@ class HebbianTask(RuleTask):
     def training_step(self, batch, batch_idx):
         x, _ = batch
         self.net.store(x)
+        if self.trainer.is_last_batch:
+            with torch.no_grad():
+                self.net.weight.copy_(self.sum_over_ranks(self.net.weight.detach().clone()))
 
     def evaluate(self, batch, stage: str) -> None:
         x, _ = batch

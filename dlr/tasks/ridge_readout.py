@@ -67,8 +67,10 @@ class ClosedFormTask(RuleTask):
             self.solve()
 
     def solve(self) -> None:
-        """Write the ridge solution of everything seen this epoch into the net's readout."""
-        weights = ridge_solution(self.gram, self.cross, self.ridge * self.n_seen)
+        """Write the ridge solution of everything seen this epoch, by every rank, into the net's readout."""
+        gram, cross = self.sum_over_ranks(self.gram), self.sum_over_ranks(self.cross)
+        n_seen = int(self.sum_over_ranks(self.gram.new_tensor(self.n_seen)))
+        weights = ridge_solution(gram, cross, self.ridge * n_seen)
         readout = self.net.readout
         readout.weight.data.copy_(weights[:-1].T)
         readout.bias.data.copy_(weights[-1])
