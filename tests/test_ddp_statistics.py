@@ -9,7 +9,6 @@ are even-sized, so the two halves together are exactly the one-process set.
 import pytest
 import torch
 
-from dlr.data.loader import TensorLoader
 from dlr.run import train
 
 SAVE_LAST = [
@@ -45,13 +44,3 @@ def test_two_processes_fit_what_one_process_fits(make_cfg, name):
     assert single.keys() == double.keys()
     for key in single:
         torch.testing.assert_close(double[key], single[key], rtol=1e-5, atol=1e-6, msg=f"{name}: {key}")
-
-
-def test_ranks_take_disjoint_shares_that_cover_the_epoch():
-    samples = torch.arange(10)
-    shares = [
-        torch.cat([batch[0] for batch in TensorLoader((samples,), 3, shuffle=True, rank=rank, world_size=2)])
-        for rank in (0, 1)
-    ]
-    assert len(shares[0]) == len(shares[1]) == 5
-    assert sorted(torch.cat(shares).tolist()) == list(range(10))
