@@ -1,4 +1,4 @@
-"""Closed-form and counting rules under DDP: two processes fit what one process fits.
+"""Several processes: closed-form and counting rules fit what one process fits; only rank 0 writes files.
 
 Each rank sees a disjoint half of the training set; the rules sum their statistics over the ranks, so the
 two-process fit must equal the one-process fit on the whole set. Ranks that trained on overlapping samples
@@ -8,8 +8,15 @@ are even-sized, so the two halves together are exactly the one-process set.
 
 import pytest
 import torch
+from hydra.utils import get_class
+from pytorch_lightning.strategies import FSDPStrategy
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
+from dlr.records import write_record
 from dlr.run import train
+from dlr.tasks.competitive import save_u_matrix
+from dlr.tasks.counting import save_sequences
+from dlr.tasks.pictures import save_samples
 
 SAVE_LAST = [
     "callbacks=none",
@@ -44,3 +51,33 @@ def test_two_processes_fit_what_one_process_fits(make_cfg, name):
     assert single.keys() == double.keys()
     for key in single:
         torch.testing.assert_close(double[key], single[key], rtol=1e-5, atol=1e-6, msg=f"{name}: {key}")
+
+
+@pytest.fixture
+def as_rank_one():
+    """This process as global rank 1 of a DDP run, as Lightning marks it."""
+    rank = rank_zero_only.rank
+    rank_zero_only.rank = 1
+    yield
+    rank_zero_only.rank = rank
+
+
+def test_only_global_rank_zero_writes_pictures_samples_and_records(tmp_path, as_rank_one):
+    save_samples(torch.rand(4, 1, 8, 8), tmp_path / "samples.png")
+    save_sequences(torch.zeros(2, 5, dtype=torch.long), tmp_path / "samples.json")
+    save_u_matrix(torch.rand(3, 3), tmp_path / "u_matrix.png")
+    write_record(tmp_path, {"status": "completed"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rank_zero_writes_them(tmp_path):
+    save_samples(torch.rand(4, 1, 8, 8), tmp_path / "samples.png")
+    save_sequences(torch.zeros(2, 5, dtype=torch.long), tmp_path / "samples.json")
+    write_record(tmp_path, {"status": "completed"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "samples.json", "samples.png"]
+
+
+def test_fsdp_config_builds_lightnings_fsdp_strategy(make_cfg):
+    cfg = make_cfg(["trainer=fsdp"])
+    assert get_class(cfg.trainer.strategy._target_) is FSDPStrategy
+    assert cfg.trainer.accelerator == "gpu"  # Lightning refuses FSDP on accelerator=cpu, even over gloo

@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import torch
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from dlr.tasks.rule_based import RuleTask
 
@@ -44,6 +45,10 @@ class CountingTask(RuleTask):
             return
         generator = torch.Generator().manual_seed(0)
         samples = self.net.sample(self.n_samples, self.sample_length, generator)
-        path = Path(self.trainer.default_root_dir) / "samples.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"samples": samples.tolist()}))
+        save_sequences(samples, Path(self.trainer.default_root_dir) / "samples.json")
+
+
+@rank_zero_only
+def save_sequences(samples: torch.Tensor, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"samples": samples.tolist()}))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 from torchmetrics import MeanMetric
 
 from dlr.tasks.base import Task
@@ -72,6 +73,7 @@ def save_frames(true: torch.Tensor, predicted: torch.Tensor, directory: Path, gi
     return path
 
 
+@rank_zero_only
 def save_gif(true: torch.Tensor, predicted: torch.Tensor, path: Path) -> None:
     """An animated GIF of one video: true frames on the left, predicted frames on the right, scaled up 4x."""
     from PIL import Image

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 from torchvision.utils import make_grid, save_image
 
 
+@rank_zero_only  # under DDP every rank ends training; one writes the pictures
 def save_samples(samples: torch.Tensor, path: str | Path, nrow: int = 8, upscale: int = 4) -> Path:
     """Write ``samples`` (batch, ...) to ``path``; (batch, C, H, W) with 1 or 3 channels are images."""
     path = Path(path)
