@@ -51,7 +51,7 @@ RUNS = {
     "precision/16-true": ["precision=16-true"],
     "precision/64-true": ["precision=64-true"],
     "quantization/bnb_nf4": ["quantization=bnb"],
-    "quantization/bnb_int8": ["quantization=bnb", "quantization.mode=int8", "quantization.dtype=float16"],
+    "quantization/bnb_int8": ["quantization=bnb", "quantization.mode=int8"],
     "quantization/int8_dynamic": ["quantization=int8_dynamic"],
     "quantization/int8_weight_only": ["quantization=int8_weight_only"],
     "quantization/int4_weight_only": ["quantization=int4_weight_only"],  # MNIST-1D: 40 inputs, groups of 32
