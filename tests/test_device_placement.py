@@ -21,7 +21,6 @@ from dlr.run import train
 from tests.fake_device import DEVICE, DataConstructors, FakeAccelerator, FakeDeviceTensor
 
 TINY = [
-    "trainer.max_epochs=1",
     "trainer.limit_train_batches=2",
     "trainer.limit_val_batches=1",
     "trainer.limit_test_batches=1",
@@ -30,6 +29,8 @@ TINY = [
     "logger=none",
     "+callbacks.fake_device._target_=tests.fake_device.MoveToFakeDevice",
 ]
+# One epoch, except where a rule needs more (the DBN pretrains each layer first).
+EPOCHS = {"dbn": ["trainer.max_epochs=3", "model.task.pretrain_epochs=1"]}
 # Rules that build tensors themselves (readouts, couplings, counts, corruption): the default suite's share.
 RULE_BASED = ["elm", "bm", "hopfield", "markov_chain", "least_squares"]
 # Fitted outside Lightning (trees, TabPFN) or needing a downloaded text model: no torch device to check.
@@ -60,7 +61,8 @@ REST = sorted(set(ZOO) - set(RULE_BASED))
 
 
 def run_on_fake_device(make_cfg, name: str) -> tuple[dict | None, list[str]]:
-    cfg = make_cfg([f"model={name}", *ZOO[name], *TINY])
+    epochs = EPOCHS.get(name, ["trainer.max_epochs=1"])
+    cfg = make_cfg([f"model={name}", *ZOO[name], *TINY, *epochs])
     with FakeAccelerator() as accelerator, DataConstructors():
         record = train(cfg)
     return record, accelerator.findings
