@@ -35,19 +35,22 @@ RULES = {
 }
 
 
-def fitted_weights(make_cfg, name: str, overrides: list[str], run_name: str) -> dict[str, torch.Tensor]:
+def fit(make_cfg, name: str, overrides: list[str], run_name: str) -> tuple[dict[str, torch.Tensor], dict]:
+    """The net's fitted weights (as rank 0 saved them) and the run's record."""
     cfg = make_cfg([f"model={name}", *RULES[name], *SAVE_LAST, *overrides], run_name=run_name)
     record = train(cfg)
     assert record is not None and record["status"] == "completed", record and record.get("error")
     state = torch.load(f"{cfg.paths.output_dir}/checkpoints/last.ckpt", weights_only=True)["state_dict"]
-    return {key: value for key, value in state.items() if key.startswith("net.")}
+    return {key: value for key, value in state.items() if key.startswith("net.")}, record
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(RULES))
 def test_two_processes_fit_what_one_process_fits(make_cfg, name):
-    single = fitted_weights(make_cfg, name, [], "single")
-    double = fitted_weights(make_cfg, name, ["trainer=ddp_sim"], "ddp")
+    single, _ = fit(make_cfg, name, [], "single")
+    double, record = fit(make_cfg, name, ["trainer=ddp_sim"], "ddp")
+    for rank in (0, 1):  # the record, written once, holds both ranks' peak memory
+        assert record["metrics"][f"memory/measured/rank{rank}/peak_rss_bytes"] > 1e7
     assert single.keys() == double.keys()
     for key in single:
         torch.testing.assert_close(double[key], single[key], rtol=1e-5, atol=1e-6, msg=f"{name}: {key}")
