@@ -136,13 +136,16 @@ def _mutates_first_argument(func) -> bool:
 
 
 class DataConstructors(TorchFunctionMode):
-    """``torch.tensor(data, device=...)`` moves its data below the dispatcher, out of the accelerator's
-    sight; built on the CPU and then moved, it reaches ``FakeAccelerator`` as a copy."""
+    """``torch.tensor(data, device=...)`` and ``x.new_tensor(data)`` move their data below the dispatcher,
+    out of the accelerator's sight; built on the CPU and then moved, it reaches ``FakeAccelerator`` as a copy."""
 
     CONSTRUCTORS = (torch.tensor, torch.as_tensor, torch.asarray)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})
+        if func is torch.Tensor.new_tensor and isinstance(args[0], FakeDeviceTensor):
+            dtype, device = kwargs.get("dtype", args[0].dtype), kwargs.get("device", args[0].device)
+            return torch.tensor(args[1], dtype=dtype).to(device)
         device = kwargs.get("device")
         if func in self.CONSTRUCTORS and device is not None and torch.device(device).type == DEVICE.type:
             kwargs["device"] = torch.device("cpu")
