@@ -12,6 +12,7 @@ from hydra.utils import get_class
 from pytorch_lightning.strategies import FSDPStrategy
 from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
+from dlr.quant import export
 from dlr.records import write_record
 from dlr.run import train
 from dlr.tasks.competitive import save_u_matrix
@@ -65,7 +66,8 @@ def as_rank_one():
     rank_zero_only.rank = rank
 
 
-def test_only_global_rank_zero_writes_pictures_samples_and_records(tmp_path, as_rank_one):
+def test_only_global_rank_zero_writes_pictures_samples_models_and_records(tmp_path, as_rank_one):
+    assert export.save(torch.nn.Linear(4, 2), tmp_path / "model.safetensors") > 40  # measured, not written
     save_samples(torch.rand(4, 1, 8, 8), tmp_path / "samples.png")
     save_sequences(torch.zeros(2, 5, dtype=torch.long), tmp_path / "samples.json")
     save_u_matrix(torch.rand(3, 3), tmp_path / "u_matrix.png")
@@ -74,10 +76,13 @@ def test_only_global_rank_zero_writes_pictures_samples_and_records(tmp_path, as_
 
 
 def test_rank_zero_writes_them(tmp_path):
+    size = export.save(torch.nn.Linear(4, 2), tmp_path / "model.safetensors")
+    assert size == (tmp_path / "model.safetensors").stat().st_size
     save_samples(torch.rand(4, 1, 8, 8), tmp_path / "samples.png")
     save_sequences(torch.zeros(2, 5, dtype=torch.long), tmp_path / "samples.json")
     write_record(tmp_path, {"status": "completed"})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "samples.json", "samples.png"]
+    written = ["metrics.json", "model.safetensors", "samples.json", "samples.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == written
 
 
 def test_fsdp_config_builds_lightnings_fsdp_strategy(make_cfg):
