@@ -4,7 +4,7 @@
     DRY_RUN=1 python scripts/gpu_checks.py          (compose every check's config, run none)
 
 The checks: every zoo config for a few steps on CUDA; every precision (16-mixed with its grad scaler); every
-quantization, the bitsandbytes nf4 and int8 plugins included; DDP on all visible GPUs and FSDP (both through
+quantization, the bitsandbytes nf4 and int8 plugins included (nf4 also saved and loaded by ``eval.py``); DDP on all visible GPUs and FSDP (both through
 ``train.py``, which Lightning re-executes per rank); a stacked sweep through ``scripts/gpu_stacked_check.py``
 where that file exists; and the training throughput of the default MLP and a CNN against a hand-written loop
 on the same GPU. Without CUDA the script composes every config (so a typo fails here, on CPU) and reports
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from dlr.build import build_datamodule, build_task  # noqa: E402
 from dlr.compose import CONF_DIR, compose_config  # noqa: E402
+from dlr.evaluate import evaluate  # noqa: E402
 from dlr.run import train  # noqa: E402
 
 QUIET = ["callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]
@@ -147,6 +148,29 @@ def throughput(model: str, root: Path, dry: bool) -> dict:
     }
 
 
+def bnb_round_trip(root: Path, dry: bool) -> dict:
+    """nf4 through Lightning's plugin, saved to last.ckpt, loaded by eval.py: the same test accuracy."""
+    overrides = ["trainer=gpu", "logger=none", "trainer.num_sanity_val_steps=0", "trainer.max_epochs=1"]
+    overrides += ["data.num_samples=2000", "quantization=bnb", "callbacks.last_checkpoint.every_s=0"]
+    cfg = compose_config(overrides, root / "bnb_train", data_dir=root / "data", log_dir=root)
+    if dry:
+        return {"status": "skipped", "reason": "no CUDA here: config composed only"}
+    trained = train(cfg) or {}
+    if trained.get("status") != "completed":
+        return {"status": "fail", "reason": f"training: {trained.get('error')}"}
+    checkpoint = root / "bnb_train" / "checkpoints" / "last.ckpt"
+    eval_cfg = compose_config(
+        [f"ckpt_path={checkpoint}", "trainer=gpu", "logger=none"], root / "bnb_eval", "eval", log_dir=root
+    )
+    loaded = evaluate(eval_cfg) or {}
+    if loaded.get("status") != "completed":
+        return {"status": "fail", "reason": f"loading: {loaded.get('error')}"}
+    trained_acc, loaded_acc = trained["metrics"]["test/acc"], loaded["metrics"]["test/acc"]
+    passed = abs(trained_acc - loaded_acc) <= 1e-3
+    reason = None if passed else f"test/acc {trained_acc} after training, {loaded_acc} loaded"
+    return {"status": "pass" if passed else "fail", "reason": reason, "test/acc": loaded_acc}
+
+
 def stacked(root: Path, dry: bool) -> dict:
     script = ROOT / "scripts" / "gpu_stacked_check.py"
     if not script.exists():
@@ -166,6 +190,7 @@ def all_checks(root: Path, dry: bool) -> dict:
     checks = {name: (run_flow, (name, [*QUICK, *o], root, dry)) for name, o in RUNS.items()}
     checks |= {name: (run_flow, (name, o, root, dry)) for name, o in zoo_runs().items()}
     checks |= {name: (run_command, (args, root, dry)) for name, args in COMMANDS.items()}
+    checks["quantization/bnb_nf4_round_trip"] = (bnb_round_trip, (root, dry))
     checks["stacked_sweep"] = (stacked, (root, dry))
     checks |= {f"throughput/{m}": (throughput, (m, root, dry)) for m in ("mlp", "cnn")}
     return checks
