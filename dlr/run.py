@@ -129,6 +129,8 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         resumed_from=str(ckpt_path) if ckpt_path else None,
         best_checkpoint=best,
         timing=timing,
+        # what ran: Lightning substitutes some requests (16-mixed on CPU runs bf16-mixed)
+        precision={"requested": str(cfg.trainer.get("precision")), "ran": str(trainer.precision)},
     )
     console.print_metrics_table(metrics, context.run_dir)
     return record

@@ -1,90 +1,221 @@
-"""CUDA-only checks of the precision and quantization work, for a GPU machine; writes JSON to $OUT.
+"""CUDA checks for a GPU machine: one JSON line of pass/fail and the reason for each check.
 
     OUT=/tmp/out python scripts/gpu_checks.py       (scripts/gpu_checks.sh wraps it with a time limit)
+    DRY_RUN=1 python scripts/gpu_checks.py          (compose every check's config, run none)
 
-Each check runs the real flow (``dlr.run.train``) on MNIST-1D for a few steps and records its status, the
-error if any, and the metrics that matter: max allocated CUDA memory, the bitsandbytes plugin, 16-mixed
-and bf16 on CUDA, the bitsandbytes 8-bit optimizer, int4 weight-only on CUDA, and the inference benchmark.
+The checks: every zoo config for a few steps on CUDA; every precision (16-mixed with its grad scaler); every
+quantization, the bitsandbytes nf4 and int8 plugins included (nf4 also saved and loaded by ``eval.py``); DDP on all visible GPUs and FSDP (both through
+``train.py``, which Lightning re-executes per rank); a stacked sweep through ``scripts/gpu_stacked_check.py``
+where that file exists; and the training throughput of the default MLP and a CNN against a hand-written loop
+on the same GPU. Without CUDA the script composes every config (so a typo fails here, on CPU) and reports
+the checks as skipped. Results go to stdout as JSON and to ``$OUT/gpu_checks.json`` after every check.
 """
 
+import contextlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import torch
+import yaml
 
-from dlr.compose import compose_config  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dlr.build import build_datamodule, build_task  # noqa: E402
+from dlr.compose import CONF_DIR, compose_config  # noqa: E402
+from dlr.evaluate import evaluate  # noqa: E402
 from dlr.run import train  # noqa: E402
 
-QUICK = [
-    "trainer=gpu",
-    "trainer.max_epochs=2",
-    "callbacks=none",
-    "logger=none",
-    "trainer.num_sanity_val_steps=0",
-    "data.num_samples=2000",
-]
-CHECKS = {
-    "32-true": [],
-    "16-mixed": ["precision=16-mixed"],
-    "bf16-mixed": ["precision=bf16-mixed"],
-    "bf16-true": ["precision=bf16-true"],
-    "16-true": ["precision=16-true"],
-    "bnb_nf4_plugin": ["quantization=bnb"],
-    "bnb_int8_plugin": ["quantization=bnb", "quantization.mode=int8"],
-    "bnb_adamw8bit": ["optimizer._target_=bitsandbytes.optim.AdamW8bit", "width=256"],
-    "torchao_adamw8bit": ["optimizer=adamw8bit", "width=256"],
-    "int8_dynamic": ["quantization=int8_dynamic"],
-    "int8_weight_only": ["quantization=int8_weight_only"],
-    "int4_weight_only": ["quantization=int4_weight_only", "width=128"],
-    "qat": ["quantization=qat"],
-    "qlora": ["quantization=qlora"],
+QUIET = ["callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]
+FEW_STEPS = ["trainer.max_epochs=1", "trainer.limit_train_batches=3", "trainer.limit_val_batches=1"]
+QUICK = ["trainer=gpu", *QUIET, "trainer.max_epochs=1", "data.num_samples=2000"]
+NOT_TORCH = {
+    "decision_tree",
+    "gradient_boosting",
+    "hist_gbm",
+    "lightgbm",
+    "random_forest",
+    "xgboost",
+    "tabpfn",
 }
-KEPT = (
-    "test/acc",
-    "delta/test/acc",
-    "size/ratio",
-    "latency/speedup",
-    "memory/measured/peak_cuda_allocated_bytes",
-    "memory/estimate/total_bytes",
-    "memory/measured/optimizer_state_bytes",
-    "memory/estimate/optimizer_state_bytes",
-)
+RUNS = {
+    "precision/32-true": [],
+    "precision/16-mixed": ["precision=16-mixed"],
+    "precision/bf16-mixed": ["precision=bf16-mixed"],
+    "precision/bf16-true": ["precision=bf16-true"],
+    "precision/16-true": ["precision=16-true"],
+    "precision/64-true": ["precision=64-true"],
+    "quantization/bnb_nf4": ["quantization=bnb"],
+    "quantization/bnb_int8": ["quantization=bnb", "quantization.mode=int8"],
+    "quantization/int8_dynamic": ["quantization=int8_dynamic"],
+    "quantization/int8_weight_only": ["quantization=int8_weight_only"],
+    "quantization/int4_weight_only": ["quantization=int4_weight_only"],  # MNIST-1D: 40 inputs, groups of 32
+    "quantization/qat": ["quantization=qat"],
+    "quantization/qlora": ["quantization=qlora"],
+    "optimizer/adamw8bit": ["optimizer=adamw8bit", "width=256"],
+}
+COMMANDS = {  # checks that need processes Lightning starts itself
+    "ddp_all_gpus": ["train.py", "trainer=ddp", *QUIET, "trainer.max_epochs=2", "data.num_samples=2000"],
+    "fsdp": ["train.py", "trainer=fsdp", *QUIET, "trainer.max_epochs=2", "data.num_samples=2000"],
+}
+KEPT = ("test/acc", "delta/test/acc", "memory/measured/peak_cuda_allocated_bytes")
 
 
-def run_check(name: str, overrides: list[str], root: Path) -> dict:
-    try:
-        cfg = compose_config([*QUICK, *overrides], root / name, data_dir=root / "data", log_dir=root)
-        record = train(cfg)
-        metrics = (record or {}).get("metrics", {})
-        return {
-            "status": (record or {}).get("status", "failed"),
-            "error": (record or {}).get("error"),
-            **{k: metrics.get(k) for k in KEPT},
-        }
-    except BaseException as error:  # a check that crashes must not stop the others
-        return {
-            "status": "crashed",
-            "error": f"{type(error).__name__}: {error}",
-            "trace": traceback.format_exc()[-1500:],
-        }
+def zoo_runs() -> dict[str, list[str]]:
+    runs = {}
+    for path in sorted((CONF_DIR / "model").glob("*.yaml")):
+        block = (yaml.safe_load(path.read_text()) or {}).get("zoo")
+        if block and path.stem not in NOT_TORCH | {"minilm"}:
+            own = [o for o in block.get("overrides", []) if "max_epochs" not in o]
+            runs[f"zoo/{path.stem}"] = ["trainer=gpu", *QUIET, f"model={path.stem}", *own, *FEW_STEPS]
+    return runs
+
+
+def run_flow(name: str, overrides: list[str], root: Path, dry: bool) -> dict:
+    cfg = compose_config(overrides, root / name, data_dir=root / "data", log_dir=root)
+    if dry:
+        return {"status": "skipped", "reason": "no CUDA here: config composed only"}
+    record = train(cfg) or {}
+    passed = record.get("status") == "completed"
+    metrics = record.get("metrics", {})
+    return {
+        "status": "pass" if passed else "fail",
+        "reason": None if passed else record.get("error"),
+        "precision_ran": (record.get("precision") or {}).get("ran"),
+        **{k: metrics[k] for k in KEPT if k in metrics},
+    }
+
+
+def run_command(args: list[str], root: Path, dry: bool) -> dict:
+    if dry:
+        return {"status": "skipped", "reason": "no CUDA here"}
+    log_dir = root / args[1].replace("=", "_")
+    done = subprocess.run(
+        [sys.executable, *args, f"paths.log_dir={log_dir}"], cwd=ROOT, capture_output=True, text=True
+    )
+    records = [json.loads(p.read_text()) for p in log_dir.rglob("metrics.json")]
+    passed = done.returncode == 0 and len(records) == 1 and records[0]["status"] == "completed"
+    reason = None if passed else (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"status": "pass" if passed else "fail", "reason": reason, "records": len(records)}
+
+
+def hand_loop_samples_per_s(cfg, steps: int) -> float:
+    """The reference: the same net, optimizer and batches on the GPU, no framework."""
+    datamodule = build_datamodule(cfg)
+    net = build_task(cfg, datamodule).net.cuda()
+    optimizer = torch.optim.AdamW(
+        net.parameters(), lr=cfg.optimizer.lr, weight_decay=cfg.optimizer.weight_decay
+    )
+    x, y, batch = datamodule.train.x.cuda(), datamodule.train.y.cuda(), cfg.data.batch_size
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for step in range(steps):
+        i = (step * batch) % (len(x) - batch)
+        loss = torch.nn.functional.cross_entropy(net(x[i : i + batch]), y[i : i + batch])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    torch.cuda.synchronize()
+    return steps * batch / (time.perf_counter() - start)
+
+
+def throughput(model: str, root: Path, dry: bool) -> dict:
+    overrides = [
+        *QUICK,
+        f"model={model}",
+        "trainer.max_epochs=3",
+        "trainer.limit_val_batches=0",
+        "test=false",
+    ]
+    cfg = compose_config(overrides, root / f"throughput_{model}", data_dir=root / "data", log_dir=root)
+    if dry:
+        return {"status": "skipped", "reason": "no CUDA here: config composed only"}
+    record = train(cfg)
+    samples = 3 * record["data"]["n_train"]
+    ours = samples / record["timing"]["fit_s"]
+    hand = hand_loop_samples_per_s(cfg, steps=samples // cfg.data.batch_size)
+    return {
+        "status": "pass",
+        "dlr_samples_per_s": round(ours),
+        "hand_samples_per_s": round(hand),
+        "ratio": round(ours / hand, 3),
+    }
+
+
+def bnb_round_trip(root: Path, dry: bool) -> dict:
+    """nf4 through Lightning's plugin, saved to last.ckpt, loaded by eval.py: the same test accuracy."""
+    overrides = ["trainer=gpu", "logger=none", "trainer.num_sanity_val_steps=0", "trainer.max_epochs=1"]
+    overrides += ["data.num_samples=2000", "quantization=bnb", "callbacks.last_checkpoint.every_s=0"]
+    cfg = compose_config(overrides, root / "bnb_train", data_dir=root / "data", log_dir=root)
+    if dry:
+        return {"status": "skipped", "reason": "no CUDA here: config composed only"}
+    trained = train(cfg) or {}
+    if trained.get("status") != "completed":
+        return {"status": "fail", "reason": f"training: {trained.get('error')}"}
+    checkpoint = root / "bnb_train" / "checkpoints" / "last.ckpt"
+    eval_cfg = compose_config(
+        [f"ckpt_path={checkpoint}", "trainer=gpu", "logger=none"], root / "bnb_eval", "eval", log_dir=root
+    )
+    loaded = evaluate(eval_cfg) or {}
+    if loaded.get("status") != "completed":
+        return {"status": "fail", "reason": f"loading: {loaded.get('error')}"}
+    trained_acc, loaded_acc = trained["metrics"]["test/acc"], loaded["metrics"]["test/acc"]
+    passed = abs(trained_acc - loaded_acc) <= 1e-3
+    reason = None if passed else f"test/acc {trained_acc} after training, {loaded_acc} loaded"
+    return {"status": "pass" if passed else "fail", "reason": reason, "test/acc": loaded_acc}
+
+
+def stacked(root: Path, dry: bool) -> dict:
+    script = ROOT / "scripts" / "gpu_stacked_check.py"
+    if not script.exists():
+        return {"status": "skipped", "reason": "scripts/gpu_stacked_check.py does not exist"}
+    if dry:
+        return {"status": "skipped", "reason": "no CUDA here"}
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
+    reason = None if done.returncode == 0 else (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return {
+        "status": "pass" if done.returncode == 0 else "fail",
+        "reason": reason,
+        "output": done.stdout[-500:],
+    }
+
+
+def all_checks(root: Path, dry: bool) -> dict:
+    checks = {name: (run_flow, (name, [*QUICK, *o], root, dry)) for name, o in RUNS.items()}
+    checks |= {name: (run_flow, (name, o, root, dry)) for name, o in zoo_runs().items()}
+    checks |= {name: (run_command, (args, root, dry)) for name, args in COMMANDS.items()}
+    checks["quantization/bnb_nf4_round_trip"] = (bnb_round_trip, (root, dry))
+    checks["stacked_sweep"] = (stacked, (root, dry))
+    checks |= {f"throughput/{m}": (throughput, (m, root, dry)) for m in ("mlp", "cnn")}
+    return checks
 
 
 def main() -> None:
     out = Path(os.environ.get("OUT", "outputs/gpu_checks"))
     out.mkdir(parents=True, exist_ok=True)
-    import torch
-
-    results = {"device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "checks": {}}
-    with tempfile.TemporaryDirectory() as directory:
-        for name, overrides in CHECKS.items():
-            results["checks"][name] = run_check(name, overrides, Path(directory))
-            # Written after every check, so the partial results survive a timeout.
-            (out / "gpu_checks.json").write_text(json.dumps(results, indent=2))
-            print(name, results["checks"][name]["status"], flush=True)
+    dry = os.environ.get("DRY_RUN") == "1" or not torch.cuda.is_available()
+    results = {"device": torch.cuda.get_device_name(0) if not dry else None, "dry_run": dry, "checks": {}}
+    # the runs' console output goes to stderr: stdout is for the JSON only
+    with tempfile.TemporaryDirectory() as directory, contextlib.redirect_stdout(sys.stderr):
+        for name, (check, args) in all_checks(Path(directory), dry).items():
+            try:
+                results["checks"][name] = check(*args)
+            except Exception as error:  # a check that crashes must not stop the others
+                reason = f"{type(error).__name__}: {error}"
+                results["checks"][name] = {
+                    "status": "fail",
+                    "reason": reason,
+                    "trace": traceback.format_exc()[-800:],
+                }
+            (out / "gpu_checks.json").write_text(json.dumps(results, indent=2))  # survives a timeout
+            print(name, results["checks"][name]["status"], file=sys.stderr, flush=True)
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

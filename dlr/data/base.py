@@ -167,6 +167,7 @@ class TensorDataModule(pl.LightningDataModule):
             world_size=world,
             epoch_fn=self._epoch if shuffle else None,
             batches_per_step=batches_per_step,
+            device=trainer.strategy.root_device if trainer is not None else None,
         )
 
     def train_dataloader(self) -> TensorLoader:

@@ -3,12 +3,16 @@
 A per-sample ``__getitem__`` plus collate costs more than a small model's whole step, so the loader
 permutes the tensors once per epoch and yields contiguous views. The permutation depends only on
 ``(seed, epoch)``, which makes shuffling reproducible and a resumed run identical to an uninterrupted one.
-Under DDP each rank takes an equal, disjoint share of every epoch's permutation.
+Under DDP each rank takes an equal, disjoint share of every epoch's permutation. Given the accelerator's
+``device``, the tensors go there once when they fit, or are pinned for asynchronous copies
+(:mod:`dlr.data.placement`).
 """
 
 from collections.abc import Callable, Iterator
 
 import torch
+
+from dlr.data.placement import PINNED, place
 
 
 class TensorLoader:
@@ -22,8 +26,10 @@ class TensorLoader:
         world_size: int = 1,
         epoch_fn: Callable[[], int] | None = None,
         batches_per_step: int = 1,
+        device: torch.device | None = None,
     ):
-        self.tensors = tensors
+        self.device = device
+        self.tensors, self.placement = place(tensors, device)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
@@ -54,10 +60,17 @@ class TensorLoader:
 
     def _batches(self) -> Iterator[tuple[torch.Tensor, ...]]:
         indices = self._epoch_indices()
+        if indices is not None:
+            indices = indices.to(self.tensors[0].device)
         tensors = self.tensors if indices is None else tuple(t[indices] for t in self.tensors)
+        if self.placement == PINNED and indices is not None:
+            tensors = tuple(t.pin_memory() for t in tensors)  # the epoch's gathered order, pinned again
         self.epoch += 1
         for start in range(0, self.samples_per_rank, self.batch_size):
-            yield tuple(t[start : start + self.batch_size] for t in tensors)
+            batch = tuple(t[start : start + self.batch_size] for t in tensors)
+            if self.placement == PINNED:
+                batch = tuple(t.to(self.device, non_blocking=True) for t in batch)
+            yield batch
 
     def __iter__(self) -> Iterator:
         if self.batches_per_step == 1:

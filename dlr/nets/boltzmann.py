@@ -43,9 +43,7 @@ class BoltzmannMachine(nn.Module):
 
     def coupling_matrix(self) -> torch.Tensor:
         n = len(self.bias)
-        upper = torch.zeros(n, n, dtype=self.couplings.dtype).index_put(
-            (self.pairs[0], self.pairs[1]), self.couplings
-        )
+        upper = self.couplings.new_zeros(n, n).index_put((self.pairs[0], self.pairs[1]), self.couplings)
         return upper + upper.T
 
     def negative_energy(self, s: torch.Tensor) -> torch.Tensor:

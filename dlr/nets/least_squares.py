@@ -15,7 +15,7 @@ def _gcv_ridge(u: torch.Tensor, s: torch.Tensor, y: torch.Tensor, grid_size: int
     rotated = u.T @ y  # (r, K): targets in the singular basis
     outside = (y.square().sum() - rotated.square().sum()).clamp_min(0.0)  # the part no ridge fit can reach
     best, best_score = 0.0, float("inf")
-    for penalty in s.max().square() * torch.logspace(-9, 2, grid_size, dtype=s.dtype):
+    for penalty in s.max().square() * torch.logspace(-9, 2, grid_size, dtype=s.dtype, device=s.device):
         shrink = s.square() / (s.square() + penalty)
         residual = outside + ((1.0 - shrink)[:, None] * rotated).square().sum()
         score = float(n * residual / (n - shrink.sum()).square())

@@ -53,11 +53,16 @@ class MarkovChain(nn.Module):
 
     @torch.no_grad()
     def sample(self, n_sequences: int, length: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``(n_sequences, length)`` state ids, the first drawn from the unigram distribution."""
-        transition = self.log_transition().exp()
-        states = torch.empty(n_sequences, length, dtype=torch.long)
+        """``(n_sequences, length)`` state ids, the first drawn from the unigram distribution.
+
+        Sampled on the generator's device (the CPU by default), so one seed gives the same sequences
+        wherever the chain was fitted.
+        """
+        device = generator.device if generator is not None else torch.device("cpu")
+        transition = self.log_transition().exp().to(device)
+        states = torch.empty(n_sequences, length, dtype=torch.long, device=device)
         states[:, 0] = torch.multinomial(
-            self.log_unigram().exp(), n_sequences, replacement=True, generator=generator
+            self.log_unigram().exp().to(device), n_sequences, replacement=True, generator=generator
         )
         for t in range(1, length):
             states[:, t] = torch.multinomial(transition[states[:, t - 1]], 1, generator=generator).squeeze(1)

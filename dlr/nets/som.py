@@ -53,6 +53,7 @@ class SOM(nn.Module):
 
     def u_matrix(self) -> torch.Tensor:
         """``(rows, cols)`` mean prototype distance of each unit to its grid neighbours (ridges: borders)."""
-        neighbours = (torch.cdist(self.grid, self.grid) < 1.5) & ~torch.eye(len(self.grid), dtype=torch.bool)
+        distances = torch.cdist(self.grid, self.grid)
+        neighbours = (distances < 1.5) & (distances > 0)
         spread = torch.cdist(self.prototypes, self.prototypes)
         return ((spread * neighbours).sum(1) / neighbours.sum(1)).view(self.rows, self.cols)

@@ -10,7 +10,9 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
+from safetensors.torch import load_file
+from safetensors.torch import save as serialize
 from torch import nn
 
 PER_CHANNEL = (torch.per_channel_affine, torch.per_channel_symmetric)
@@ -71,11 +73,14 @@ def plain_tensors(module: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def save(module: nn.Module, path: str | Path, description: dict | None = None) -> int:
-    """Write ``module`` as safetensors; returns the file's size in bytes."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(plain_tensors(module), str(path), metadata={"dlr": json.dumps(description or {})})
-    return path.stat().st_size
+    """Write ``module`` as safetensors; returns the file's size in bytes. Under DDP every rank measures the
+    size, and global rank 0 alone writes the file."""
+    data = serialize(plain_tensors(module), metadata={"dlr": json.dumps(description or {})})
+    if rank_zero_only.rank == 0:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return len(data)
 
 
 def load(template: nn.Module, path: str | Path) -> nn.Module:

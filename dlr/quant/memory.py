@@ -163,3 +163,15 @@ class MemoryMonitor(pl.Callback):
         self.measured["peak_rss"] = peak_rss_bytes()
         if torch.cuda.is_available():
             self.measured["peak_cuda_allocated"] = torch.cuda.max_memory_allocated()
+        if trainer.world_size > 1:
+            self.record_every_rank(trainer)
+
+    def record_every_rank(self, trainer) -> None:
+        """Every rank's peaks, gathered into rank 0's callback metrics: the record is written by rank 0 only
+        (and, with spawned ranks, by the launching process, which gets those metrics back)."""
+        for name in ("peak_rss", "peak_cuda_allocated"):
+            if name in self.measured:
+                mine = torch.tensor(float(self.measured[name]), device=trainer.strategy.root_device)
+                peaks = trainer.strategy.all_gather(mine).reshape(-1)
+                for rank, peak in enumerate(peaks.tolist()):
+                    trainer.callback_metrics[f"memory/measured/rank{rank}/{name}_bytes"] = torch.tensor(peak)

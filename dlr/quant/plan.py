@@ -38,7 +38,25 @@ def _input_batch(loader, like: torch.nn.Module) -> torch.Tensor:
     return inputs.to(dtype) if dtype is not None and inputs.is_floating_point() else inputs
 
 
-def bitsandbytes_plugin(spec: DictConfig, device: str) -> dict:
+def head_name(task) -> str:
+    """The name (within the task) of the net's last ``nn.Linear``: the layer bitsandbytes leaves trainable."""
+    names = [name for name, module in task.named_modules() if isinstance(module, torch.nn.Linear)]
+    require(bool(names), "quantization", "bnb quantizes Linear layers; this net has none")
+    return names[-1]
+
+
+def bitsandbytes_plugin(spec: DictConfig, device: str, task) -> dict:
+    """Lightning's BitsandbytesPrecision: every Linear but the head becomes a frozen quantized layer.
+
+    The plugin freezes each layer it converts, so the float head is what trains (a QLoRA-style fine-tune of
+    a quantized base). int8 modes compute in float16; the others in bfloat16 where the GPU has it.
+    """
+    mode, dtype = spec.get("mode", "nf4-dq"), spec.get("dtype")
+    require(
+        not mode.startswith("int8") or dtype in (None, "float16"),
+        "quantization.dtype",
+        f"bitsandbytes' {mode} mode computes in float16; got {dtype}, use quantization.dtype=float16 or null",
+    )
     require(
         device == "cuda",
         "quantization",
@@ -47,7 +65,7 @@ def bitsandbytes_plugin(spec: DictConfig, device: str) -> dict:
     from pytorch_lightning.plugins import BitsandbytesPrecision
 
     plugin = BitsandbytesPrecision(
-        mode=spec.get("mode", "nf4-dq"), dtype=getattr(torch, spec.get("dtype", "bfloat16"))
+        mode=mode, dtype=getattr(torch, dtype) if dtype else None, ignore_modules={head_name(task)}
     )
     return {"plugins": [plugin], "precision": None}  # the plugin is the precision; Lightning refuses both
 
@@ -142,7 +160,7 @@ class QuantPlan:
         if name in PTQ_METHODS:
             check_quantizable(task.net, self.spec)
         if name == "bnb":
-            self.trainer_kwargs = bitsandbytes_plugin(self.spec, self.device)
+            self.trainer_kwargs = bitsandbytes_plugin(self.spec, self.device, task)
         self.callbacks = [self.monitor] + ([self.converter] if self.converter else [])
         batch = _input_batch(datamodule.train_dataloader(), task.net)
         self.estimate = memory.estimate(task, task.optimizer_factory, self.precision, batch)

@@ -4,8 +4,10 @@
   ``torchao`` (``Int8DynamicActivationInt8WeightConfig``) or ``fbgemm`` (``torch.ao``'s x86 int8 kernels,
   which are the fast ones on CPUs without AVX512-VNNI/AMX).
 - ``int8_weight_only``: int8 weights, float activations (torchao).
-- ``int4_weight_only``: 4-bit grouped weights. CUDA: torchao's tinygemm layout (bf16). CPU: PyTorch's own
-  int4 kernel (``Int4CpuLinear``). Elsewhere a one-line error.
+- ``int4_weight_only``: 4-bit grouped weights. CUDA: torchao's tinygemm layout, which computes in bf16 and
+  needs whole groups of input columns; a layer it cannot group keeps its float weights, and the net keeps
+  its dtype around each bf16 layer (``ComputeIn``). CPU: PyTorch's own int4 kernel (``Int4CpuLinear``,
+  which pads to whole groups). Elsewhere a one-line error.
 """
 
 import torch
@@ -32,18 +34,43 @@ def _replace_linears(module: nn.Module, make) -> None:
             _replace_linears(child, make)
 
 
+class ComputeIn(nn.Module):
+    """One layer computed in ``dtype`` inside a net of another dtype: the input cast in, the output back."""
+
+    def __init__(self, layer: nn.Module, dtype: torch.dtype):
+        super().__init__()
+        self.layer, self.dtype = layer, dtype
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x.to(self.dtype)).to(x.dtype)
+
+
+def _tinygemm_int4(linear: nn.Linear, group_size: int) -> nn.Module:
+    holder = nn.Sequential(linear.to(torch.bfloat16))  # tinygemm's int4 kernel takes bf16 activations only
+    quantize_(holder, Int4WeightOnlyConfig(group_size=group_size, int4_packing_format="tile_packed_to_4d"))
+    return ComputeIn(holder[0], torch.bfloat16)
+
+
+def int4_linears(net: nn.Module, group_size: int, make, whole_groups_only: bool) -> nn.Module:
+    """Each ``nn.Linear`` replaced by ``make(linear)``; with ``whole_groups_only``, a layer whose inputs do
+    not split into groups of ``group_size`` stays as it is, in the net's dtype (counted as float)."""
+
+    def convert(linear: nn.Linear) -> nn.Module:
+        return linear if whole_groups_only and linear.in_features % group_size else make(linear)
+
+    _replace_linears(net, convert)
+    return net
+
+
 def _int4(net: nn.Module, group_size: int, device: str) -> nn.Module:
     if device == "cuda":
-        net.to(torch.bfloat16)  # tinygemm's int4 kernel takes bf16 activations only
-        quantize_(net, Int4WeightOnlyConfig(group_size=group_size, int4_packing_format="tile_packed_to_4d"))
-        return net
+        return int4_linears(net, group_size, lambda linear: _tinygemm_int4(linear, group_size), True)
     require(
         device == "cpu" and cpu_kernel_available(),
         "quantization",
         f"int4_weight_only has no kernel on {device} in this torch/torchao; use int8_weight_only or qlora",
     )
-    _replace_linears(net, lambda linear: Int4CpuLinear.from_linear(linear, group_size))
-    return net
+    return int4_linears(net, group_size, lambda linear: Int4CpuLinear.from_linear(linear, group_size), False)
 
 
 def count_linears(net: nn.Module) -> dict[str, int]:

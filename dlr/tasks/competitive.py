@@ -10,6 +10,7 @@ to ``lr_end``/``sigma_end``: first the map orders itself, then it fine-tunes. Re
 from pathlib import Path
 
 import torch
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from dlr.errors import require
 from dlr.tasks.pictures import save_samples
@@ -80,6 +81,7 @@ class CompetitiveTask(RuleTask):
         save_u_matrix(self.net.u_matrix().detach(), run_dir / "som_u_matrix.png")
 
 
+@rank_zero_only
 def save_u_matrix(u_matrix: torch.Tensor, path: Path) -> None:
     import matplotlib
 
@@ -87,7 +89,7 @@ def save_u_matrix(u_matrix: torch.Tensor, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(4, 3.5))
-    image = axes.imshow(u_matrix.numpy(), cmap="viridis")
+    image = axes.imshow(u_matrix.cpu().numpy(), cmap="viridis")
     figure.colorbar(image, ax=axes, label="mean distance to neighbours")
     axes.set(title="U-matrix", xticks=[], yticks=[])
     figure.tight_layout()

@@ -75,7 +75,7 @@ class ContrastiveDivergenceTask(RuleTask):
             return
         generator_state = torch.get_rng_state()
         torch.manual_seed(0)  # the same noise every time, without disturbing the training RNG stream
-        noise = torch.bernoulli(torch.full((64, self.net.weight.shape[0]), 0.5))
+        noise = torch.bernoulli(self.net.weight.new_full((64, self.net.weight.shape[0]), 0.5))
         samples = self.net.gibbs(noise, self.sample_steps)
         torch.set_rng_state(generator_state)
         shape = self.data_info.get("input_shape") or [samples.shape[1]]

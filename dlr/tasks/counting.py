@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import torch
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from dlr.tasks.rule_based import RuleTask
 
@@ -28,6 +29,9 @@ class CountingTask(RuleTask):
     def training_step(self, batch, batch_idx):
         x, y = batch
         self.net.count(x, y)
+        if self.trainer.is_last_batch:
+            with torch.no_grad():
+                self.net.counts.copy_(self.sum_over_ranks(self.net.counts.detach().clone()))
 
     def evaluate(self, batch, stage: str) -> None:
         x, y = batch
@@ -41,6 +45,10 @@ class CountingTask(RuleTask):
             return
         generator = torch.Generator().manual_seed(0)
         samples = self.net.sample(self.n_samples, self.sample_length, generator)
-        path = Path(self.trainer.default_root_dir) / "samples.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"samples": samples.tolist()}))
+        save_sequences(samples, Path(self.trainer.default_root_dir) / "samples.json")
+
+
+@rank_zero_only
+def save_sequences(samples: torch.Tensor, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"samples": samples.tolist()}))

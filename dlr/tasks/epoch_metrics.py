@@ -32,7 +32,7 @@ class EpochMetrics(torch.nn.Module):
             return {}
         losses, outputs, targets = zip(*self._batches, strict=True)
         self._batches.clear()
-        sizes = torch.tensor([len(t) for t in targets])
+        sizes = torch.tensor([len(t) for t in targets], device=losses[0].device)
         targets = torch.cat(targets)
         mean_loss = (torch.stack(losses).float() * sizes).sum() / len(targets)
         self.loss.update(mean_loss, weight=len(targets))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 from torchmetrics import MeanMetric
 
 from dlr.tasks.base import Task
@@ -72,10 +73,11 @@ def save_frames(true: torch.Tensor, predicted: torch.Tensor, directory: Path, gi
     return path
 
 
+@rank_zero_only
 def save_gif(true: torch.Tensor, predicted: torch.Tensor, path: Path) -> None:
     """An animated GIF of one video: true frames on the left, predicted frames on the right, scaled up 4x."""
     from PIL import Image
 
-    side_by_side = torch.cat([true, predicted], dim=-1)[:, 0].clamp(0, 1).numpy()
+    side_by_side = torch.cat([true, predicted], dim=-1)[:, 0].clamp(0, 1).cpu().numpy()
     frames = [Image.fromarray((np.kron(f, np.ones((4, 4))) * 255).astype(np.uint8)) for f in side_by_side]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=200, loop=0)

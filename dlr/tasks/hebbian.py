@@ -17,7 +17,9 @@ def corrupt(x: torch.Tensor, fraction: float, generator: torch.Generator) -> tor
     """Flip exactly ``round(fraction * bits)`` randomly chosen bits of each {0, 1} pattern."""
     flat = x.flatten(1).clone()
     n_flip = int(round(fraction * flat.shape[1]))
-    chosen = torch.rand(flat.shape, generator=generator).argsort(1)[:, :n_flip]
+    # drawn where the generator lives, so one seed corrupts the same bits on every device
+    chosen = torch.rand(flat.shape, generator=generator, device=generator.device).argsort(1)[:, :n_flip]
+    chosen = chosen.to(x.device)
     flat.scatter_(1, chosen, 1 - flat.gather(1, chosen))
     return flat.view_as(x)
 
@@ -36,6 +38,9 @@ class HebbianTask(RuleTask):
     def training_step(self, batch, batch_idx):
         x, _ = batch
         self.net.store(x)
+        if self.trainer.is_last_batch:
+            with torch.no_grad():
+                self.net.weight.copy_(self.sum_over_ranks(self.net.weight.detach().clone()))
 
     def evaluate(self, batch, stage: str) -> None:
         x, _ = batch

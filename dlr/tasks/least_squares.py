@@ -40,10 +40,11 @@ class LeastSquaresTask(SupervisedTask):
 
     def on_train_start(self) -> None:
         train, test = self.trainer.datamodule.train, self.trainer.datamodule.test
-        self.net.fit(train.x, self._targets(train.y))
+        train_x, test_x = train.x.to(self.device), test.x.to(self.device)
+        self.net.fit(train_x, self._targets(train.y.to(self.device)))
         self.fitted = {
-            "effective/p_train": effective_parameters(self.net.smoother(train.x)),
-            "effective/p_test": effective_parameters(self.net.smoother(test.x)),
+            "effective/p_train": effective_parameters(self.net.smoother(train_x)),
+            "effective/p_test": effective_parameters(self.net.smoother(test_x)),
             "ridge/penalty": float(self.net.penalty),
         }
 

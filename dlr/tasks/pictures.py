@@ -5,9 +5,11 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 from torchvision.utils import make_grid, save_image
 
 
+@rank_zero_only  # under DDP every rank ends training; one writes the pictures
 def save_samples(samples: torch.Tensor, path: str | Path, nrow: int = 8, upscale: int = 4) -> Path:
     """Write ``samples`` (batch, ...) to ``path``; (batch, C, H, W) with 1 or 3 channels are images."""
     path = Path(path)
@@ -36,7 +38,7 @@ def _save_line_plots(rows: torch.Tensor, path: Path, ncols: int) -> None:
     )
     for index, axis in enumerate(axes.flat):
         if index < len(rows):
-            axis.plot(rows[index].numpy(), linewidth=0.8)
+            axis.plot(rows[index].cpu().numpy(), linewidth=0.8)
         axis.set_axis_off()
     figure.tight_layout(pad=0.1)
     figure.savefig(path, dpi=100)

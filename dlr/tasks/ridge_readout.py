@@ -16,12 +16,12 @@ from dlr.tasks.rule_based import STAGES, RuleTask
 
 
 def with_bias(features: torch.Tensor) -> torch.Tensor:
-    return torch.cat([features, torch.ones(len(features), 1, dtype=features.dtype)], dim=1)
+    return torch.cat([features, features.new_ones(len(features), 1)], dim=1)
 
 
 def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, penalty: float) -> torch.Tensor:
     """``(G + penalty·I)⁻¹ C``, leaving the last (bias) row unpenalised."""
-    diagonal = torch.full((len(gram),), penalty, dtype=gram.dtype)
+    diagonal = gram.new_full((len(gram),), penalty)
     diagonal[-1] = 0.0
     return torch.linalg.solve(gram + torch.diag(diagonal), cross)
 
@@ -67,8 +67,10 @@ class ClosedFormTask(RuleTask):
             self.solve()
 
     def solve(self) -> None:
-        """Write the ridge solution of everything seen this epoch into the net's readout."""
-        weights = ridge_solution(self.gram, self.cross, self.ridge * self.n_seen)
+        """Write the ridge solution of everything seen this epoch, by every rank, into the net's readout."""
+        gram, cross = self.sum_over_ranks(self.gram), self.sum_over_ranks(self.cross)
+        n_seen = int(self.sum_over_ranks(self.gram.new_tensor(self.n_seen)))
+        weights = ridge_solution(gram, cross, self.ridge * n_seen)
         readout = self.net.readout
         readout.weight.data.copy_(weights[:-1].T)
         readout.bias.data.copy_(weights[-1])

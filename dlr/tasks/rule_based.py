@@ -49,6 +49,15 @@ class RuleTask(Task):
         if values:
             self.log_dict(values)
 
+    def sum_over_ranks(self, statistic: torch.Tensor) -> torch.Tensor:
+        """``statistic`` summed over the training processes (itself in a single process).
+
+        Each DDP rank sees a disjoint share of the training set, so a rule that accumulates sums (a Gram
+        matrix, counts, Hebbian outer products) combines them here, once per epoch and in step on every
+        rank (the loader gives every rank the same number of batches), and all replicas end equal.
+        """
+        return self.trainer.strategy.reduce(statistic, reduce_op="sum")
+
     def validation_step(self, batch, batch_idx):
         self.evaluate(batch, "val")
 
