@@ -54,6 +54,11 @@ class StackedMLP(nn.Module):
             self.register_buffer(f"weight_mask_{index}", weight_mask, persistent=False)
             self.register_buffer(f"bias_mask_{index}", bias_mask, persistent=False)
             self.padded_flops += 6 * len(nets) * out_max * in_max
+        # Plain lists: iterating a ParameterList costs more per step than a small layer's matmul.
+        self.layers = list(zip(self.weights, self.biases, strict=True))
+        # With f(0) = 0 a padded unit outputs exactly 0 and its outgoing weights are 0, so every padded
+        # gradient is exactly 0 already; only an activation such as sigmoid needs the masks each step.
+        self.needs_masks = bool(self.activation(torch.zeros(1)).item() != 0)
 
     @property
     def padding_share(self) -> float:
@@ -65,8 +70,8 @@ class StackedMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(members, batch, features) -> (members, batch, outputs)."""
-        last = len(self.weights) - 1
-        for index, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+        last = len(self.layers) - 1
+        for index, (weight, bias) in enumerate(self.layers):
             x = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
             if index < last:
                 x = self.activation(x)
@@ -74,8 +79,10 @@ class StackedMLP(nn.Module):
 
     @torch.no_grad()
     def mask_gradients(self) -> None:
-        """Zero the padded entries' gradients (an activation with f(0) != 0 would feed them)."""
-        for index, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+        """Zero the padded entries' gradients, where the activation (f(0) != 0) would feed them."""
+        if not self.needs_masks:
+            return
+        for index, (weight, bias) in enumerate(self.layers):
             weight_mask, bias_mask = self.masks(index)
             weight.grad.mul_(weight_mask)
             bias.grad.mul_(bias_mask)

@@ -80,7 +80,7 @@ def train_bucket(
     """Train the members together, write the trained weights back into each task's net, return metrics."""
     seeds = [dm.seed for dm in datamodules]
     model = StackedMLP([task.net for task in tasks]).to(device)
-    optimizer = tasks[0].optimizer_factory(list(model.parameters()))
+    optimizer = tasks[0].optimizer_factory(list(model.parameters()), foreach=True)
     train = MemberSplits([dm.train for dm in datamodules], seeds, device)
     batch_size = datamodules[0].batch_size
     alive = torch.ones(len(tasks), device=device)
