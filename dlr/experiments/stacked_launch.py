@@ -3,8 +3,8 @@
 The Hydra launcher plugin (``hydra_plugins/dlr_stacked_launcher``) hands :func:`launch` the sweep's jobs.
 Each job still goes through Hydra's ``run_job`` (its directory, ``.hydra/`` files, job callbacks), but the
 task it runs only builds the member (:mod:`dlr.experiments.stacked_members`); the bucket then trains all
-its members at once (:mod:`dlr.experiments.stacked_train`). Jobs that cannot stack run the normal flow,
-and the launcher says why in one line.
+its members at once (:mod:`dlr.experiments.stacked_train`). Jobs that cannot stack run the normal flow
+(as separate jobs over the same worker processes), and the launcher says why in one line.
 """
 
 import functools
@@ -99,7 +99,7 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
         reasons = stack_blockers(configs[0])
         if reasons:
             console.console.print(
-                f"launcher=stacked: {len(members)} job(s) run one by one, not stacked: {'; '.join(reasons)}"
+                f"launcher=stacked: {len(members)} job(s) run as ordinary jobs, not stacked: {'; '.join(reasons)}"
             )
             units += [("single", [job], [], math.inf) for job in members]
             continue
@@ -144,7 +144,8 @@ def launch(
     if n_jobs <= 1:  # in this process, one unit after another
         results = [run_unit(kind, unit_jobs, *arguments) for kind, unit_jobs, *_ in units]
     else:
-        results = Parallel(n_jobs=n_jobs, backend="loky")(
+        # One unit per dispatch, the longest first: a free worker takes the next longest (even work).
+        results = Parallel(n_jobs=n_jobs, backend="loky", batch_size=1, pre_dispatch="n_jobs")(
             delayed(run_unit)(kind, unit_jobs, *arguments) for kind, unit_jobs, *_ in units
         )
     returns = [ret for unit_returns in results for ret in unit_returns]

@@ -72,7 +72,7 @@ def test_stacked_members_equal_solo_runs_and_are_ordinary_runs(tmp_path, data_di
 
 @pytest.mark.slow
 def test_a_failed_member_does_not_stop_the_others_and_resume_skips_completed(tmp_path, data_dir):
-    grid = [*SMALL_DD, "trainer.max_epochs=1", "width=0,4,8", "launcher=stacked", "hydra.launcher.n_jobs=1"]
+    grid = [*SMALL_DD, "trainer.max_epochs=1", "width=0,4,8", "seed=0", "hydra.launcher.n_jobs=1"]
     _sweep(tmp_path, data_dir, "sweep", *grid)
     records = _records(tmp_path / "sweep")
     assert [records[i]["status"] for i in range(3)] == ["failed", "completed", "completed"]
@@ -85,6 +85,9 @@ def test_a_failed_member_does_not_stop_the_others_and_resume_skips_completed(tmp
 def test_a_model_without_stacked_path_runs_unstacked_and_says_why(tmp_path, data_dir):
     fast_rff = ["experiment=dd_rff", "data.n_train=60", "seed=0", "width=10,40", "launcher=stacked"]
     result = _sweep(tmp_path, data_dir, "sweep", *fast_rff)
-    assert "2 job(s) run one by one, not stacked: model=random_features has no stacked path" in result.stdout
+    assert (
+        "2 job(s) run as ordinary jobs, not stacked: model=random_features has no stacked path"
+        in result.stdout
+    )
     records = _records(tmp_path / "sweep")
     assert [records[i]["status"] for i in range(2)] == ["completed", "completed"]
