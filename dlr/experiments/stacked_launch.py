@@ -21,7 +21,7 @@ from omegaconf import DictConfig, open_dict
 
 from dlr import build, console
 from dlr.experiments.stacked_members import Member, finish_member, optimized_value, prepare_member
-from dlr.experiments.stacked_plan import group_key, mlp_flops, plan_buckets, stack_blockers
+from dlr.experiments.stacked_plan import group_key, mlp_flops, padding_share, plan_buckets, stack_blockers
 from dlr.experiments.stacked_train import train_bucket
 
 
@@ -77,7 +77,8 @@ def run_unit(kind: str, jobs, hydra_context, config, task_function, singleton_st
     }
     console.console.print(
         f"stacked bucket of {len(members)} members, widths {details['widths']}: "
-        f"{result.fit_s:.1f} s, padding {100 * result.padding_share:.1f}% of its FLOPs"
+        f"{result.fit_s:.1f} s, padding {100 * result.padding_share:.1f}% of its FLOPs",
+        soft_wrap=True,
     )
     by_dir = {str(ret.hydra_cfg.hydra.runtime.output_dir): ret for ret in returns}
     for member, metrics, error, state in zip(
@@ -95,25 +96,45 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
         groups.setdefault(group_key(job[1]), []).append(job)
     units = []
     for members in groups.values():
-        configs = [_job_config(hydra_context, config, index, overrides) for index, overrides in members]
-        reasons = stack_blockers(configs[0])
+        # Composing a job costs Hydra about as much as a small member's training: one per group here.
+        first = _job_config(hydra_context, config, *members[0])
+        reasons = stack_blockers(first)
         if reasons:
             console.console.print(
-                f"launcher=stacked: {len(members)} job(s) run as ordinary jobs, not stacked: {'; '.join(reasons)}"
+                f"launcher=stacked: {len(members)} job(s) run as ordinary jobs, not stacked: {'; '.join(reasons)}",
+                soft_wrap=True,
             )
             units += [("single", [job], [], math.inf) for job in members]
             continue
-        features, outputs = _data_shape(configs[0])
-        depth = int(configs[0].model.net.depth)
+        features, outputs = _data_shape(first)
+        depth = int(first.model.net.depth)
 
         def flops_of_width(width: int, depth=depth, features=features, outputs=outputs) -> int:
             return mlp_flops(width, depth, features, outputs)
 
-        stackable = [(i, o, int(c.width)) for (i, o), c in zip(members, configs, strict=True)]
-        batch_size = int(configs[0].data.batch_size)
-        for bucket in plan_buckets(stackable, flops_of_width, batch_size, workers):
-            units.append(("stacked", bucket.jobs, bucket.widths, bucket.cost))
+        stackable = [(i, o, _width(hydra_context, config, i, o)) for i, o in members]
+        batch_size = int(first.data.batch_size)
+        buckets = plan_buckets(stackable, flops_of_width, batch_size, workers)
+        console.console.print(
+            f"launcher=stacked: {len(members)} jobs in {len(buckets)} buckets (widths "
+            f"{', '.join(_span(bucket.widths) for bucket in sorted(buckets, key=lambda b: b.widths))}); "
+            f"padding is {100 * padding_share(buckets):.1f}% of their FLOPs",
+            soft_wrap=True,
+        )
+        units += [("stacked", bucket.jobs, bucket.widths, bucket.cost) for bucket in buckets]
     return sorted(units, key=lambda unit: -unit[3])  # the longest first: even work over the workers
+
+
+def _width(hydra_context, config, index: int, overrides: list[str]) -> int:
+    """The job's width: from its `width=` override, else from its composed config."""
+    given = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "width"]
+    if given and given[-1].isdigit():
+        return int(given[-1])
+    return int(_job_config(hydra_context, config, index, overrides).width)
+
+
+def _span(widths: list[int]) -> str:
+    return f"{min(widths)}-{max(widths)}" if min(widths) < max(widths) else str(widths[0])
 
 
 def _data_shape(sweep_config: DictConfig) -> tuple[int, int]:
@@ -137,9 +158,6 @@ def launch(
 ) -> list[JobReturn]:
     jobs = [(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
     units = _plan(hydra_context, config, jobs, n_jobs)
-    for kind, unit_jobs, widths, _ in units:
-        if kind == "stacked":
-            console.console.print(f"bucket: {len(unit_jobs)} jobs, widths {sorted(set(widths))}")
     arguments = (hydra_context, config, task_function, Singleton.get_state())
     if n_jobs <= 1:  # in this process, one unit after another
         results = [run_unit(kind, unit_jobs, *arguments) for kind, unit_jobs, *_ in units]

@@ -7,6 +7,8 @@ A batched matmul (``baddbmm``) over the member axis runs all members in one kern
 faster on CPU than ``torch.func.vmap`` over ``functional_call`` for these small layers.
 """
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -39,15 +41,16 @@ class StackedMLP(nn.Module):
         for index in range(len(shapes[0])):
             out_max = max(member[index][0] for member in shapes)
             in_max = max(member[index][1] for member in shapes)
-            weight, bias = torch.zeros(len(nets), out_max, in_max), torch.zeros(len(nets), out_max)
+            # Stored (members, in, out): baddbmm then needs no transpose, forward or backward.
+            weight, bias = torch.zeros(len(nets), in_max, out_max), torch.zeros(len(nets), out_max)
             # Masks from the real shapes, not from `!= 0`: an initial weight may be exactly zero.
             weight_mask, bias_mask = torch.zeros_like(weight), torch.zeros_like(bias)
             for member, net in enumerate(nets):
                 layer = linear_layers(net)[index]
                 rows, columns = slice(0, layer.out_features), slice(0, layer.in_features)
-                weight[member, rows, columns] = layer.weight.detach()
+                weight[member, columns, rows] = layer.weight.detach().T
                 bias[member, rows] = layer.bias.detach()
-                weight_mask[member, rows, columns] = 1
+                weight_mask[member, columns, rows] = 1
                 bias_mask[member, rows] = 1
             self.weights.append(nn.Parameter(weight))
             self.biases.append(nn.Parameter(bias))
@@ -72,7 +75,7 @@ class StackedMLP(nn.Module):
         """(members, batch, features) -> (members, batch, outputs)."""
         last = len(self.layers) - 1
         for index, (weight, bias) in enumerate(self.layers):
-            x = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+            x = torch.baddbmm(bias.unsqueeze(1), x, weight)
             if index < last:
                 x = self.activation(x)
         return x
@@ -93,18 +96,17 @@ class StackedMLP(nn.Module):
         for param in [*self.weights, *self.biases]:
             param[member].zero_()
 
-    def member_slices(self, net: MLP, member: int) -> list[tuple[nn.Parameter, nn.Parameter, tuple]]:
-        """(stacked parameter, the net's parameter, index of the net's entries in the stacked one)."""
+    def member_slices(self, net: MLP, member: int) -> list[tuple[nn.Parameter, nn.Parameter, Callable]]:
+        """(stacked parameter, the net's parameter, f(stacked-shaped tensor) -> the net's entries in it)."""
         pairs = []
         for layer, weight, bias in zip(linear_layers(net), self.weights, self.biases, strict=True):
-            pairs.append(
-                (weight, layer.weight, (member, slice(0, layer.out_features), slice(0, layer.in_features)))
-            )
-            pairs.append((bias, layer.bias, (member, slice(0, layer.out_features))))
+            rows, columns = slice(0, layer.out_features), slice(0, layer.in_features)
+            pairs.append((weight, layer.weight, lambda t, c=columns, r=rows: t[member, c, r].T))
+            pairs.append((bias, layer.bias, lambda t, r=rows: t[member, r]))
         return pairs
 
     @torch.no_grad()
     def export(self, net: MLP, member: int) -> None:
         """Copy a member's trained weights back into its own net."""
-        for stacked, own, index in self.member_slices(net, member):
-            own.copy_(stacked[index])
+        for stacked, own, entries in self.member_slices(net, member):
+            own.copy_(entries(stacked))

@@ -78,6 +78,9 @@ class Bucket:
     jobs: list[tuple[int, list[str]]]
     widths: list[int]
     cost: float
+    #: One sample's FLOPs of the members as padded in the bucket, and as each member alone.
+    padded_flops: float
+    real_flops: float
 
 
 def mlp_flops(width: int, depth: int, features: int, outputs: int) -> int:
@@ -117,6 +120,15 @@ def plan_buckets(
         start = split[end]
         members = set(widths[start:end])
         chosen = [job for job in ordered if job[2] in members]
-        buckets.append(Bucket([(i, o) for i, o, _ in chosen], [w for *_, w in chosen], cost(start, end - 1)))
+        padded = len(chosen) * flops_of_width(widths[end - 1])
+        real = sum(flops_of_width(w) for *_, w in chosen)
+        bucket_jobs, bucket_widths = [(i, o) for i, o, _ in chosen], [w for *_, w in chosen]
+        buckets.append(Bucket(bucket_jobs, bucket_widths, cost(start, end - 1), padded, real))
         end = start
-    return sorted(buckets, key=lambda bucket: -bucket.cost)  # the longest first: even work over workers
+    return sorted(buckets, key=lambda bucket: -bucket.cost)
+
+
+def padding_share(buckets: list[Bucket]) -> float:
+    """The share of all the buckets' FLOPs spent on padded units."""
+    padded = sum(bucket.padded_flops for bucket in buckets)
+    return 1.0 - sum(bucket.real_flops for bucket in buckets) / padded if padded else 0.0

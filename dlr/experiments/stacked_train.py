@@ -97,12 +97,12 @@ def train_bucket(
             batch_targets = targets[:, start : start + batch_size]
             logits = model(train.inputs(inputs[:, start : start + batch_size]))
             losses = F.cross_entropy(logits.transpose(1, 2), batch_targets, reduction="none").mean(1)
-            (losses * alive).sum().backward()
+            (losses @ alive).backward()  # alive is 0 for a diverged member: no gradient
             model.mask_gradients()
             optimizer.step()
             optimizer.zero_grad()
             steps += 1
-            loss_sum += losses.detach() * batch_targets.shape[1]
+            loss_sum.add_(losses.detach(), alpha=batch_targets.shape[1])
             if epoch == epochs - 1:  # the solo run's train metrics are those of its last epoch
                 correct += (logits.argmax(-1) == batch_targets).sum(1)
         diverged = (~torch.isfinite(loss_sum)) & (alive > 0)
@@ -148,9 +148,9 @@ def _member_optimizer_state(
 ) -> dict:
     """The member's slice of the stacked optimizer state, as its own optimizer's ``state_dict()``."""
     own = task.optimizer_factory(task.parameter_groups())
-    for stacked, param, index in model.member_slices(task.net, member):
+    for stacked, param, entries in model.member_slices(task.net, member):
         own.state[param] = {
-            name: value[index].clone() if torch.is_tensor(value) and value.shape == stacked.shape else value
+            name: entries(value).clone() if torch.is_tensor(value) and value.shape == stacked.shape else value
             for name, value in optimizer.state.get(stacked, {}).items()
         }
     return own.state_dict()
