@@ -61,13 +61,19 @@ def run_unit(kind: str, jobs, hydra_context, config, task_function, singleton_st
     if not members:  # all completed before, or failed to build
         return returns
     cfg = members[0].cfg
-    result = train_bucket(
-        [m.task for m in members],
-        [m.datamodule for m in members],
-        epochs=cfg.trainer.max_epochs if cfg.get("train", True) else 0,
-        validate=cfg.trainer.get("limit_val_batches") != 0,
-        device=device_of(str(cfg.trainer.accelerator)),
-    )
+    trains = bool(cfg.get("train", True))
+    try:
+        result = train_bucket(
+            [m.task for m in members],
+            [m.datamodule for m in members],
+            epochs=cfg.trainer.max_epochs if trains else 0,
+            validate=trains and cfg.trainer.get("limit_val_batches") != 0,  # as a solo run validates
+            device=device_of(str(cfg.trainer.accelerator)),
+        )
+    except Exception as error:  # the bucket's members fail; the sweep's other buckets go on
+        for member in members:
+            member.context.fail(error)
+        return returns
     details = {
         "members": len(members),
         "widths": sorted({int(m.cfg.width) for m in members}),
