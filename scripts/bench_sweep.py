@@ -165,7 +165,7 @@ def main() -> None:
         "load_avg_before": [round(v, 2) for v in load_before],
         "matmul_gflops_all_cores": round(gflops, 1),
         "sweep_tflop": round(flops / 1e12, 3),
-        "flop_floor_s": round(floor_s, 1),
+        "flop_floor_s": round(floor_s, 3),
     }
 
     stacked_s, stacked_dir = dlr_sweep("stacked", widths, args.epochs, 1, args, out)

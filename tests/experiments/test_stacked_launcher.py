@@ -84,6 +84,8 @@ def test_a_failed_member_does_not_stop_the_others_and_resume_skips_completed(tmp
 
 def test_a_model_without_stacked_path_runs_unstacked_and_says_why(tmp_path, data_dir):
     fast_rff = ["experiment=dd_rff", "data.n_train=60", "seed=0", "width=10,40", "launcher=stacked"]
+    # n_jobs=1: the jobs run in the launching process, with no worker start-up.
+    fast_rff += ["hydra.launcher.n_jobs=1"]
     result = _sweep(tmp_path, data_dir, "sweep", *fast_rff)
     assert (
         "2 job(s) run as ordinary jobs, not stacked: model=random_features has no stacked path"
