@@ -1,0 +1,1 @@
+"""Drivers that run many runs: the stacked launcher's grouping, training and member bookkeeping."""

@@ -1,0 +1,177 @@
+"""``launcher=stacked``: a sweep's jobs grouped, bucketed and trained as stacked models in worker processes.
+
+The Hydra launcher plugin (``hydra_plugins/dlr_stacked_launcher``) hands :func:`launch` the sweep's jobs.
+Each job still goes through Hydra's ``run_job`` (its directory, ``.hydra/`` files, job callbacks), but the
+task it runs only builds the member (:mod:`dlr.experiments.stacked_members`); the bucket then trains all
+its members at once (:mod:`dlr.experiments.stacked_train`). Jobs that cannot stack run the normal flow
+(as separate jobs over the same worker processes), and the launcher says why in one line.
+"""
+
+import functools
+import math
+from collections.abc import Sequence
+
+import torch
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.singleton import Singleton
+from hydra.core.utils import JobReturn, run_job, setup_globals
+from hydra.types import HydraContext, TaskFunction
+from joblib import Parallel, delayed
+from omegaconf import DictConfig, open_dict
+
+from dlr import build, console
+from dlr.experiments.stacked_members import Member, finish_member, optimized_value, prepare_member
+from dlr.experiments.stacked_plan import group_key, mlp_flops, padding_share, plan_buckets, stack_blockers
+from dlr.experiments.stacked_train import train_bucket
+
+
+def _job_config(hydra_context: HydraContext, config: DictConfig, index: int, overrides: list[str]):
+    sweep_config = hydra_context.config_loader.load_sweep_config(config, overrides)
+    with open_dict(sweep_config):
+        sweep_config.hydra.job.id = index
+        sweep_config.hydra.job.num = index
+    return sweep_config
+
+
+def _run(hydra_context, config, task_function, index: int, overrides: list[str]) -> JobReturn:
+    return run_job(
+        hydra_context=hydra_context,
+        task_function=task_function,
+        config=_job_config(hydra_context, config, index, overrides),
+        job_dir_key="hydra.sweep.dir",
+        job_subdir_key="hydra.sweep.subdir",
+    )
+
+
+def device_of(accelerator: str) -> torch.device:
+    if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
+        return torch.device("cuda")
+    return torch.device("cpu" if accelerator == "auto" else accelerator)
+
+
+def run_unit(kind: str, jobs, hydra_context, config, task_function, singleton_state) -> list[JobReturn]:
+    """One work unit in a worker process: a single job through the normal flow, or a bucket trained stacked."""
+    setup_globals()
+    Singleton.set_state(singleton_state)
+    if kind == "single":
+        return [_run(hydra_context, config, task_function, index, overrides) for index, overrides in jobs]
+    members: list[Member] = []
+    prepare = functools.partial(prepare_member, members)
+    returns = [_run(hydra_context, config, prepare, index, overrides) for index, overrides in jobs]
+    if not members:  # all completed before, or failed to build
+        return returns
+    cfg = members[0].cfg
+    trains = bool(cfg.get("train", True))
+    try:
+        result = train_bucket(
+            [m.task for m in members],
+            [m.datamodule for m in members],
+            epochs=cfg.trainer.max_epochs if trains else 0,
+            validate=trains and cfg.trainer.get("limit_val_batches") != 0,  # as a solo run validates
+            device=device_of(str(cfg.trainer.accelerator)),
+        )
+    except Exception as error:  # the bucket's members fail; the sweep's other buckets go on
+        for member in members:
+            member.context.fail(error)
+        return returns
+    details = {
+        "members": len(members),
+        "widths": sorted({int(m.cfg.width) for m in members}),
+        "padding_share": round(result.padding_share, 4),
+        "steps": result.steps,
+        "fit_s": round(result.fit_s, 3),
+    }
+    console.console.print(
+        f"stacked bucket of {len(members)} members, widths {details['widths']}: "
+        f"{result.fit_s:.1f} s, padding {100 * result.padding_share:.1f}% of its FLOPs",
+        soft_wrap=True,
+    )
+    by_dir = {str(ret.hydra_cfg.hydra.runtime.output_dir): ret for ret in returns}
+    for member, metrics, error, state in zip(
+        members, result.metrics, result.errors, result.optimizer_states, strict=True
+    ):
+        record = finish_member(member, metrics, error, state, dict(details))
+        by_dir[member.context.run_dir].return_value = optimized_value(member.cfg, record)
+    return returns
+
+
+def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int) -> list[tuple]:
+    """Work units: ("stacked", bucket jobs, widths, cost) per bucket, ("single", [job], ...) otherwise."""
+    groups: dict[tuple, list[tuple[int, list[str]]]] = {}
+    for job in jobs:
+        groups.setdefault(group_key(job[1]), []).append(job)
+    units = []
+    for members in groups.values():
+        # Composing a job costs Hydra about as much as a small member's training: one per group here.
+        first = _job_config(hydra_context, config, *members[0])
+        reasons = stack_blockers(first)
+        if reasons:
+            console.console.print(
+                f"launcher=stacked: {len(members)} job(s) run as ordinary jobs, not stacked: {'; '.join(reasons)}",
+                soft_wrap=True,
+            )
+            units += [("single", [job], [], math.inf) for job in members]
+            continue
+        features, outputs = _data_shape(first)
+        depth = int(first.model.net.depth)
+
+        def flops_of_width(width: int, depth=depth, features=features, outputs=outputs) -> int:
+            return mlp_flops(width, depth, features, outputs)
+
+        stackable = [(i, o, _width(hydra_context, config, i, o)) for i, o in members]
+        batch_size = int(first.data.batch_size)
+        buckets = plan_buckets(stackable, flops_of_width, batch_size, workers)
+        console.console.print(
+            f"launcher=stacked: {len(members)} jobs in {len(buckets)} buckets (widths "
+            f"{', '.join(_span(bucket.widths) for bucket in sorted(buckets, key=lambda b: b.widths))}); "
+            f"padding is {100 * padding_share(buckets):.1f}% of their FLOPs",
+            soft_wrap=True,
+        )
+        units += [("stacked", bucket.jobs, bucket.widths, bucket.cost) for bucket in buckets]
+    return sorted(units, key=lambda unit: -unit[3])  # the longest first: even work over the workers
+
+
+def _width(hydra_context, config, index: int, overrides: list[str]) -> int:
+    """The job's width: from its `width=` override, else from its composed config."""
+    given = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "width"]
+    if given and given[-1].isdigit():
+        return int(given[-1])
+    return int(_job_config(hydra_context, config, index, overrides).width)
+
+
+def _span(widths: list[int]) -> str:
+    return f"{min(widths)}-{max(widths)}" if min(widths) < max(widths) else str(widths[0])
+
+
+def _data_shape(sweep_config: DictConfig) -> tuple[int, int]:
+    """(input features, outputs) of the group's data, for the FLOP estimate of its buckets."""
+    previous = HydraConfig.instance().cfg
+    HydraConfig.instance().set_config(sweep_config)  # the data config's paths interpolate hydra:runtime
+    try:
+        datamodule = build.build_datamodule(sweep_config)
+    finally:
+        HydraConfig.instance().cfg = previous
+    return math.prod(datamodule.input_shape), datamodule.output_size
+
+
+def launch(
+    hydra_context: HydraContext,
+    config: DictConfig,
+    task_function: TaskFunction,
+    job_overrides: Sequence[Sequence[str]],
+    initial_job_idx: int,
+    n_jobs: int,
+) -> list[JobReturn]:
+    jobs = [(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
+    units = _plan(hydra_context, config, jobs, n_jobs)
+    arguments = (hydra_context, config, task_function, Singleton.get_state())
+    if n_jobs <= 1:  # in this process, one unit after another
+        results = [run_unit(kind, unit_jobs, *arguments) for kind, unit_jobs, *_ in units]
+    else:
+        # One unit per dispatch, the longest first: a free worker takes the next longest (even work).
+        results = Parallel(n_jobs=n_jobs, backend="loky", batch_size=1, pre_dispatch="n_jobs")(
+            delayed(run_unit)(kind, unit_jobs, *arguments) for kind, unit_jobs, *_ in units
+        )
+    returns = [ret for unit_returns in results for ret in unit_returns]
+    order = {index: position for position, (index, _) in enumerate(jobs)}
+    return sorted(returns, key=lambda ret: order[int(ret.hydra_cfg.hydra.job.num)])

@@ -1,0 +1,134 @@
+"""Which sweep jobs train together: groups of jobs that differ only in stackable keys, split into buckets.
+
+A group is the set of jobs whose overrides agree on everything but ``seed``, ``width`` and
+``data.label_noise`` (none of which changes a tensor's shape but ``width``). A group trains stacked when
+its config has a stacked path (:func:`stack_blockers` finds no reason against it); otherwise its jobs run
+one by one through the normal flow. Widths are split into buckets of similar width: padding a narrow
+member to a wide one costs FLOPs, a bucket costs a fixed overhead per step, and no bucket should be so
+big that the worker processes cannot share the work evenly.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from omegaconf import DictConfig
+
+STACKABLE_KEYS = ("seed", "width", "data.label_noise")
+STACKED_NETS = ("dlr.nets.mlp.MLP",)
+ELEMENTWISE_OPTIMIZERS = ("torch.optim.SGD", "torch.optim.Adam", "torch.optim.AdamW")
+#: Callbacks that do not change training; a stacked member writes its own last.ckpt.
+NEUTRAL_CALLBACKS = ("model_checkpoint", "last_checkpoint", "model_summary", "progress_bar")
+#: One bucket's fixed cost per training step (kernel launches, optimizer loop), in FLOPs of the same time.
+STEP_OVERHEAD_FLOPS = 2e7
+
+
+def group_key(overrides: Sequence[str]) -> tuple[str, ...]:
+    """The job's overrides other than the stackable ones: jobs with equal keys can stack."""
+    return tuple(sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in STACKABLE_KEYS))
+
+
+def _whole(value) -> bool:
+    return value is None or value == 1.0
+
+
+def stack_blockers(cfg: DictConfig) -> list[str]:
+    """Reasons why the jobs of this config cannot train stacked; empty when they can."""
+    net, trainer = cfg.model.get("net") or {}, cfg.trainer
+    checks = {
+        f"model={cfg.model.get('name')} has no stacked path (stacked: mlp)": net.get("_target_")
+        not in STACKED_NETS,
+        "model.net.dropout > 0 draws random numbers a stack would share": (net.get("dropout") or 0) > 0,
+        "model.net.norm normalizes over the batch of one member": net.get("norm") is not None,
+        "model.task is not dlr.tasks.supervised.SupervisedTask": cfg.model.get("task", {}).get("_target_")
+        != "dlr.tasks.supervised.SupervisedTask",
+        "model.task.loss is not cross-entropy": cfg.model.get("task", {}).get("loss", "auto")
+        not in ("auto", "cross_entropy"),
+        "optimizer is not SGD, Adam or AdamW": (cfg.get("optimizer") or {}).get("_target_")
+        not in ELEMENTWISE_OPTIMIZERS,
+        "scheduler is not none": bool(cfg.get("scheduler")),
+        "transfer is not none": (cfg.get("transfer") or {}).get("name", "none") != "none",
+        "quantization is not none": (cfg.get("quantization") or {}).get("name", "none") != "none",
+        "trainer.precision is not 32-true": str(trainer.get("precision")) != "32-true",
+        "trainer.devices is not 1": trainer.get("devices", 1) != 1,
+        "ckpt_path resumes a checkpoint": cfg.get("ckpt_path") is not None,
+        "callbacks change training": any(
+            spec and name not in NEUTRAL_CALLBACKS for name, spec in (cfg.get("callbacks") or {}).items()
+        ),
+        "trainer counts or limits steps": bool(trainer.get("gradient_clip_val"))
+        or trainer.get("accumulate_grad_batches", 1) != 1
+        or trainer.get("max_steps", -1) != -1
+        or bool(trainer.get("fast_dev_run"))
+        or bool(trainer.get("overfit_batches"))
+        or not _whole(trainer.get("limit_train_batches"))
+        or not _whole(trainer.get("limit_test_batches"))
+        or trainer.get("limit_val_batches") not in (None, 0, 1.0)
+        or (trainer.get("limit_val_batches") != 0 and trainer.get("check_val_every_n_epoch", 1) != 1),
+        "the run is a driver (tabular benchmark, transfer study) or an estimator": bool(
+            cfg.get("tabular_benchmark") or cfg.get("transfer_study") or cfg.model.get("estimator")
+        ),
+    }
+    return [reason for reason, blocked in checks.items() if blocked]
+
+
+@dataclass
+class Bucket:
+    """Jobs (index into the sweep, overrides) trained as one stack, and their estimated cost per step."""
+
+    jobs: list[tuple[int, list[str]]]
+    widths: list[int]
+    cost: float
+    #: One sample's FLOPs of the members as padded in the bucket, and as each member alone.
+    padded_flops: float
+    real_flops: float
+
+
+def mlp_flops(width: int, depth: int, features: int, outputs: int) -> int:
+    """One sample's forward plus backward FLOPs of an MLP features -> width x depth -> outputs."""
+    sizes = [features, *[width] * depth, outputs]
+    return sum(6 * a * b for a, b in zip(sizes, sizes[1:], strict=False))
+
+
+def plan_buckets(
+    jobs: list[tuple[int, list[str], int]], flops_of_width, batch_size: int, workers: int
+) -> list[Bucket]:
+    """Split (index, overrides, width) jobs into buckets of consecutive widths at the least estimated cost.
+
+    A bucket's cost per step is its members' padded FLOPs plus a fixed overhead; no bucket of several
+    widths may cost more than an even share of all the work among ``workers`` processes.
+    """
+    ordered = sorted(jobs, key=lambda job: job[2])
+    widths = sorted({job[2] for job in ordered})
+    count = {w: sum(1 for job in ordered if job[2] == w) for w in widths}
+
+    def cost(first: int, last: int) -> float:
+        members = sum(count[w] for w in widths[first : last + 1])
+        return members * batch_size * flops_of_width(widths[last]) + STEP_OVERHEAD_FLOPS
+
+    share = sum(cost(i, i) for i in range(len(widths))) / max(workers, 1)
+    best = [0.0] + [math.inf] * len(widths)  # best[k]: least cost of the first k widths
+    split = [0] * (len(widths) + 1)
+    for end in range(1, len(widths) + 1):
+        for start in range(end):
+            bucket_cost = cost(start, end - 1)
+            if end - start > 1 and bucket_cost > share:
+                continue
+            if best[start] + bucket_cost < best[end]:
+                best[end], split[end] = best[start] + bucket_cost, start
+    buckets, end = [], len(widths)
+    while end > 0:
+        start = split[end]
+        members = set(widths[start:end])
+        chosen = [job for job in ordered if job[2] in members]
+        padded = len(chosen) * flops_of_width(widths[end - 1])
+        real = sum(flops_of_width(w) for *_, w in chosen)
+        bucket_jobs, bucket_widths = [(i, o) for i, o, _ in chosen], [w for *_, w in chosen]
+        buckets.append(Bucket(bucket_jobs, bucket_widths, cost(start, end - 1), padded, real))
+        end = start
+    return sorted(buckets, key=lambda bucket: -bucket.cost)
+
+
+def padding_share(buckets: list[Bucket]) -> float:
+    """The share of all the buckets' FLOPs spent on padded units."""
+    padded = sum(bucket.padded_flops for bucket in buckets)
+    return 1.0 - sum(bucket.real_flops for bucket in buckets) / padded if padded else 0.0

@@ -1,0 +1,33 @@
+"""The Launcher interface Hydra calls; the work is in dlr.experiments.stacked_launch."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from hydra.core.utils import JobReturn, configure_log, setup_globals
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig
+
+
+class StackedLauncher(Launcher):
+    def __init__(self, n_jobs: int = 2) -> None:
+        self.n_jobs = n_jobs
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.config = config
+        self.task_function = task_function
+        self.hydra_context = hydra_context
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        from dlr.experiments.stacked_launch import launch  # dlr (torch, Lightning) only when a sweep runs
+
+        setup_globals()
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        n_jobs = self.n_jobs if self.n_jobs > 0 else 1
+        return launch(
+            self.hydra_context, self.config, self.task_function, job_overrides, initial_job_idx, n_jobs
+        )
