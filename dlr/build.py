@@ -23,7 +23,10 @@ logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(
 
 
 def build_datamodule(cfg: DictConfig) -> TensorDataModule:
-    datamodule = instantiate(cfg.data, _convert_="all")
+    cv = cfg.get("cv") or {}
+    # Only a run of one fold tells its datamodule; every other run builds it exactly as before cv existed.
+    fold = {"cv_folds": cv.folds, "cv_fold": cv.fold} if cv.get("fold") is not None else {}
+    datamodule = instantiate(cfg.data, **fold, _convert_="all")
     datamodule.setup("fit")
     return datamodule
 

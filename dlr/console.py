@@ -23,12 +23,16 @@ def print_config_tree(cfg: DictConfig) -> None:
     console.print(tree)
 
 
-def print_metrics_table(metrics: dict[str, float], run_dir: str) -> None:
+def print_metrics_table(
+    metrics: dict[str, float], run_dir: str, spread: dict[str, float] | None = None
+) -> None:
+    """``spread``: a standard deviation per metric, shown as ``value ± std`` (k-fold means)."""
     table = Table(title="final metrics", show_lines=False)
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in metrics.items():
-        table.add_row(name, f"{value:.6g}")
+        shown = f"{value:.6g}" if spread is None else f"{value:.6g} ± {spread[name]:.2g}"
+        table.add_row(name, shown)
     console.print(table)
     console.print(f"run directory: [bold]{run_dir}[/]")
 

@@ -16,21 +16,18 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import batch_groups, build, checkpoints, console
-from dlr.errors import ConfigError, require
+from dlr.errors import ConfigError
 from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics, write_record
 from dlr.studies.resume import completed_before
-from dlr.tabular.benchmark import run_benchmark
-from dlr.tabular.runner import fit_estimator
 from dlr.transfer.apply import apply_transfer
+from dlr.validation import validate_config
 
 
 def validate(cfg: DictConfig) -> None:
     """Top-level checks; each group's own options are checked by the object it builds, before any training."""
-    for key in ("width", "depth"):
-        if key in cfg:
-            value = cfg[key]
-            require(isinstance(value, int) and value >= 1, key, f"must be an integer >= 1, got {value!r}")
+    hydra_cfg = HydraConfig.get()
+    validate_config(cfg, hydra_cfg.overrides.task, hydra_cfg.get("launcher"))
 
 
 class RunContext:
@@ -103,8 +100,12 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     console.print_config_tree(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("tabular_benchmark"):  # experiment=tabular_benchmark: many runs, one table
+        from dlr.tabular.benchmark import run_benchmark  # pandas: only for the runs that use it
+
         return run_benchmark(cfg, context)
     if cfg.model.get("estimator"):  # tree ensembles, TabPFN: fitted outside Lightning, recorded alike
+        from dlr.tabular.runner import fit_estimator  # scikit-learn: only for the runs that use it
+
         return fit_estimator(cfg, context)
     if cfg.get("transfer_study"):  # experiment=transfer_study: pretrain, then fine-tune many ways
         from dlr.studies.transfer_study import run_transfer_study  # here: the study itself calls train()

@@ -10,12 +10,6 @@
 
 import torch
 from torch import nn
-from torchao.quantization import (
-    Int4WeightOnlyConfig,
-    Int8DynamicActivationInt8WeightConfig,
-    Int8WeightOnlyConfig,
-    quantize_,
-)
 
 from dlr.errors import require
 from dlr.quant.int4_cpu import Int4CpuLinear, cpu_kernel_available
@@ -34,6 +28,8 @@ def _replace_linears(module: nn.Module, make) -> None:
 
 def _int4(net: nn.Module, group_size: int, device: str) -> nn.Module:
     if device == "cuda":
+        from torchao.quantization import Int4WeightOnlyConfig, quantize_
+
         net.to(torch.bfloat16)  # tinygemm's int4 kernel takes bf16 activations only
         quantize_(net, Int4WeightOnlyConfig(group_size=group_size, int4_packing_format="tile_packed_to_4d"))
         return net
@@ -62,6 +58,9 @@ def quantize_net(net: nn.Module, spec, device: str = "cpu") -> nn.Module:
         "quantization",
         f"post-training methods are {', '.join(PTQ_METHODS)}; got {method!r}",
     )
+    # torchao is imported here, by the runs that quantize, not by every run that imports this module.
+    from torchao.quantization import Int8DynamicActivationInt8WeightConfig, Int8WeightOnlyConfig, quantize_
+
     net.eval()
     if method == "int4_weight_only":
         return _int4(net, int(spec.get("group_size", 32)), device)

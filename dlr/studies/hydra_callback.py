@@ -7,12 +7,10 @@ worker, a SLURM node); ``on_multirun_end`` runs once, in the launching process, 
 import os
 from typing import Any
 
-import torch
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
-from dlr.studies.summary import summarize
 
 
 def threads_per_job(setting: int | str | None, n_jobs: int | None, cores: int | None = None) -> int | None:
@@ -31,11 +29,15 @@ class SweepCallback(Callback):
         launcher = config.hydra.get("launcher") or {}
         threads = threads_per_job(config.get("torch_threads"), launcher.get("n_jobs"))
         if threads is not None:
+            import torch  # here, not above: Hydra builds this callback before a config error can answer
+
             torch.set_num_threads(threads)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         study = config.get("study")
         settings = OmegaConf.to_container(study, resolve=True) if study is not None else {}
+        from dlr.studies.summary import summarize  # pandas and matplotlib: only once a sweep has ended
+
         try:
             written = summarize(config.hydra.sweep.dir, settings)
         except Exception as error:  # a plotting problem must not hide that the jobs themselves finished
