@@ -4,6 +4,7 @@ import inspect
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -14,12 +15,23 @@ from dlr.data.base import TensorDataModule
 from dlr.errors import require
 from dlr.tasks.base import Task
 
-# Notices Lightning prints at the start of every run that say nothing about it: an advert for its cloud
-# logger (dlr's loggers are chosen in `logger=`), and that the summary callback is dlr's own.
-_NOISE = ("litlogger", "already configured with model summary callbacks")
+# Notices Lightning prints in every run that say nothing about it: an advert for its cloud logger (dlr's
+# loggers are chosen in `logger=`), that the summary callback is dlr's own, which accelerators exist (the
+# trainer config says which one runs), and that the fit reached max_epochs (it was asked to; the line
+# would also land glued to the progress bar).
+_NOISE = (
+    "litlogger",
+    "already configured with model summary callbacks",
+    "GPU available:",
+    "TPU available:",
+    "HPU available:",
+    "`Trainer.fit` stopped:",
+)
 logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(
     lambda record: not any(noise in record.getMessage() for noise in _NOISE)
 )
+# Lightning's own pytree helper calls a torch API that torch deprecates; nothing a user can act on.
+warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
 
 
 def build_datamodule(cfg: DictConfig) -> TensorDataModule:
