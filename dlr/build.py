@@ -8,9 +8,12 @@ import warnings
 from pathlib import Path
 
 import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig
+from pytorch_lightning.loggers import TensorBoardLogger
 
+from dlr.checkpoints import resolve_checkpoint
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
 from dlr.tasks.base import Task
@@ -84,20 +87,52 @@ def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
     ]
 
 
+def job_name(cfg: DictConfig, run_dir: str) -> str:
+    """A job by what makes it differ: its command-line overrides (``width=64,seed=1``), else its directory."""
+    overrides = list(HydraConfig.get().overrides.task)
+    fold = (cfg.get("cv") or {}).get("fold")
+    if fold is not None and not any(o.startswith("cv.fold=") for o in overrides):
+        overrides.append(f"cv.fold={fold}")
+    return ",".join(overrides) or Path(run_dir).name
+
+
+def resumed_wandb_id(cfg: DictConfig, run_dir: str) -> str | None:
+    """The W&B run id of the run a ``ckpt_path`` resumes, so a resumed run continues its W&B run."""
+    if cfg.get("ckpt_path") is None:
+        return None
+    checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir, cfg.task_name, run_dir)
+    # W&B names each run's directory <mode>-run-<time>-<id>.
+    earlier = sorted((checkpoint.parent.parent / "wandb").glob("*run-*-*"))
+    return earlier[-1].name.rsplit("-", 1)[1] if earlier else None
+
+
 def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list:
     loggers = []
     for name, spec in (cfg.get("logger") or {}).items():
         if not spec:
             continue
         if name == "wandb":
-            # One W&B run per job, named after its directory; the jobs of a sweep share a group.
+            # One W&B run per job, named after its overrides; a sweep's jobs share a group; a resumed
+            # run continues its W&B run; no 30-line summary printed when a run finishes.
+            run_id = spec.get("id") or resumed_wandb_id(cfg, run_dir)
             spec = {
                 **spec,
-                "name": spec.get("name") or Path(run_dir).name,
+                "name": spec.get("name") or job_name(cfg, run_dir),
                 "group": spec.get("group") or sweep_name,
+                "settings": spec.get("settings") or {"quiet": True},
+                **({"id": run_id, "resume": "allow"} if run_id else {}),
             }
         loggers.append(instantiate(spec))
     return loggers
+
+
+def log_final_metrics(loggers: list, config: dict, metrics: dict[str, float]) -> None:
+    """TensorBoard's HParams tab pairs a run's hyperparameters with its final metrics (``hp_metric``)."""
+    headline = metrics.get("test/acc", metrics.get("test/loss"))  # what train.py returns to a search
+    final = {**metrics, **({"hp_metric": headline} if headline is not None else {})}
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.log_hyperparams(config, metrics=final)
 
 
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> pl.Trainer:

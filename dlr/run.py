@@ -146,6 +146,7 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
         quant_plan.finish(trainer, task, datamodule, metrics, context.run_dir)
     )  # quantized, memory
     metrics.update({k: float(v) for k, v in counts.items()})
+    build.log_final_metrics(trainer.loggers, task.run_config, metrics)
     best = next(
         (c.best_model_path for c in trainer.checkpoint_callbacks if getattr(c, "best_model_path", "")), None
     )

@@ -3,15 +3,20 @@
 import csv
 from pathlib import Path
 
+import pytest
 import pytorch_lightning as pl
 import torch
+import wandb
 from omegaconf import OmegaConf
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from wandb.proto import wandb_internal_pb2
 
 from dlr import batch_groups, build
 from dlr.console import human_bytes, print_config_tree
 from dlr.progress import StepProgressBar
 from dlr.run import train
 from tests.conftest import FAST
+from tests.wandb_records import _payloads
 
 
 def test_bytes_read_as_people_write_them():
@@ -65,3 +70,37 @@ def test_progress_bar_counts_optimizer_steps_and_shows_loss_and_validation(make_
     assert shown.completed == shown.total == trainer.global_step == 24
     assert shown.description == "epoch 3/3"
     assert shown.fields["metrics"].startswith("loss ") and " val/acc " in shown.fields["metrics"]
+
+
+def _wandb_run(run_dir: str):
+    """The RunRecord (id, display name) of the offline W&B run in ``run_dir``."""
+    (run_file,) = Path(run_dir).glob("wandb/offline-run-*/run-*.wandb")
+    for payload in _payloads(run_file.read_bytes()):
+        record = wandb_internal_pb2.Record()
+        record.ParseFromString(payload)
+        if record.WhichOneof("record_type") == "run":
+            return record.run
+    raise AssertionError(f"no run record in {run_file}")
+
+
+@pytest.mark.slow
+def test_wandb_runs_are_named_by_their_overrides_and_a_resume_continues_the_run(make_cfg, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    common = [*FAST, "data.num_samples=1000", "logger=wandb", "callbacks=default", "~callbacks.progress_bar"]
+    first_overrides = [*common, "width=32"]
+    first = train(make_cfg(first_overrides, run_name="first"))
+    resumed = train(make_cfg([*first_overrides, "trainer.max_epochs=4", "ckpt_path=last"], run_name="again"))
+    wandb.teardown()  # the W&B service writes the run files asynchronously; this waits for them
+    first_run, resumed_run = _wandb_run(first["run_dir"]), _wandb_run(resumed["run_dir"])
+    assert first_run.display_name == ",".join(first_overrides)
+    assert resumed_run.run_id == first_run.run_id
+
+
+def test_tensorboard_hparams_hold_the_final_metrics(make_cfg):
+    record = train(make_cfg([*FAST, "data.num_samples=1000", "logger=tensorboard"]))
+    events = EventAccumulator(str(Path(record["run_dir"]) / "tensorboard"))
+    events.Reload()
+    assert events.PluginTagToContent("hparams")  # the HParams tab's session records
+    scalars = {tag: events.Scalars(tag)[-1].value for tag in events.Tags()["scalars"]}
+    assert scalars["hp_metric"] == pytest.approx(record["metrics"]["test/acc"])
+    assert scalars["test/loss"] == pytest.approx(record["metrics"]["test/loss"])
