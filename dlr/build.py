@@ -11,11 +11,12 @@ import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig
-from pytorch_lightning.loggers import TensorBoardLogger
+from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
 from dlr.checkpoints import resolve_checkpoint
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
+from dlr.logged_pictures import PicturesToLoggers
 from dlr.tasks.base import Task
 
 # Notices Lightning prints in every run that say nothing about it: an advert for its cloud logger (dlr's
@@ -138,6 +139,8 @@ def log_final_metrics(loggers: list, config: dict, metrics: dict[str, float]) ->
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> pl.Trainer:
     """``extra`` overrides trainer arguments a plugin decides (bitsandbytes: ``plugins``, ``precision``)."""
     interactive = sys.stdout.isatty()
+    if any(isinstance(logger, TensorBoardLogger | WandbLogger) for logger in loggers):
+        callbacks = [*callbacks, PicturesToLoggers(cfg.paths.output_dir)]
     trainer = instantiate(
         cfg.trainer,
         callbacks=callbacks,

@@ -41,10 +41,11 @@ def chosen_groups(cfg: DictConfig) -> dict[str, str]:
 
 def changed_keys(cfg: DictConfig) -> dict[str, object]:
     """The command line's key=value overrides (not group choices), with their resolved values."""
+    hydra_cfg = HydraConfig.get()
     changed = {}
-    for override in HydraConfig.get().overrides.task:
+    for override in hydra_cfg.overrides.task:
         key = override.split("=", 1)[0].lstrip("+~")
-        if "=" in override and not isinstance(OmegaConf.select(cfg, key, default=None), DictConfig):
+        if "=" in override and key not in hydra_cfg.runtime.choices:
             changed[key] = OmegaConf.select(cfg, key, default=None)
     return changed
 

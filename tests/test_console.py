@@ -104,3 +104,11 @@ def test_tensorboard_hparams_hold_the_final_metrics(make_cfg):
     scalars = {tag: events.Scalars(tag)[-1].value for tag in events.Tags()["scalars"]}
     assert scalars["hp_metric"] == pytest.approx(record["metrics"]["test/acc"])
     assert scalars["test/loss"] == pytest.approx(record["metrics"]["test/loss"])
+
+
+def test_pictures_a_run_writes_reach_tensorboard_as_images(make_cfg):
+    record = train(make_cfg([*FAST, "model=ae", "data=digits", "logger=tensorboard"]))
+    pictures = sorted(p.stem for p in Path(record["run_dir"]).glob("*.png"))
+    events = EventAccumulator(str(Path(record["run_dir"]) / "tensorboard"), size_guidance={"images": 0})
+    events.Reload()
+    assert pictures and sorted(events.Tags()["images"]) == pictures

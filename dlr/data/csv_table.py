@@ -72,7 +72,7 @@ class CSVDataModule(TensorDataModule):
                 "data.target_type",
                 f"regression needs a numeric target; {self.target!r} is not",
             )
-            y = torch.as_tensor(target.to_numpy(np.float32))
+            y = torch.as_tensor(target.to_numpy(np.float32, copy=True))  # a read-only view otherwise
         train_idx, test_idx = split_indices(len(x), self.test_fraction, self.split_seed)
         self.encoding.fit_scale(x[train_idx])
         x_train, x_test = self.encoding.scale(x[train_idx]), self.encoding.scale(x[test_idx])
