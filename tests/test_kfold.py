@@ -69,3 +69,12 @@ def test_a_sweep_cross_validates_each_job(tmp_path):
         record = json.loads(path.read_text())
         assert record["status"] == "completed" and len(record["fold_run_dirs"]) == 3
         assert all(Path(d).parent == path.parent for d in record["fold_run_dirs"])
+
+
+def test_one_fold_is_refused_in_one_line_before_any_training(make_cfg, capsys):
+    cfg = make_cfg(["data=iris", "cv.folds=1"])
+    with pytest.raises(SystemExit):
+        run_folds(cfg)
+    assert capsys.readouterr().err.strip() == "error: cv.folds: must be null or >= 2, got 1"
+    assert json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())["status"] == "failed"
+    assert not list(Path(cfg.paths.output_dir).glob("fold_*"))

@@ -14,6 +14,8 @@ from pathlib import Path
 from omegaconf import DictConfig, open_dict
 
 from dlr import console
+from dlr.data.folds import check_fold
+from dlr.errors import ConfigError
 from dlr.records import read_record, write_record
 from dlr.run import RunContext, train
 from dlr.studies.resume import completed_before
@@ -53,6 +55,11 @@ def run_folds(cfg: DictConfig) -> dict | None:
     if earlier is not None:  # a resumed sweep: this job's folds all completed
         return earlier
     context = RunContext(cfg)
+    try:
+        check_fold(cfg.cv.folds, None)
+    except ConfigError as error:  # before any fold starts: one line, a failed record
+        context.fail(error)
+        return None
     try:
         records = [_run_fold(cfg, fold) for fold in range(cfg.cv.folds)]
     except BaseException as error:  # a fold stopped the run (bad input, Ctrl-C): the parent did not finish
