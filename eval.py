@@ -4,11 +4,12 @@ import hydra
 from omegaconf import DictConfig
 
 import dlr  # noqa: F401  (registers the config resolvers)
-from dlr.evaluate import evaluate
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="eval")
 def main(cfg: DictConfig) -> None:
+    from dlr.evaluate import evaluate  # after Hydra: --help and config errors answer before torch loads
+
     evaluate(cfg)
 
 

@@ -1,15 +1,25 @@
-"""Train (and test) one composed experiment: `python train.py model=cnn width=64`, or sweep with `-m`."""
+"""Train (and test) one composed experiment: `python train.py model=cnn width=64`, or sweep with `-m`.
+
+torch and Lightning are imported inside ``main``, after the config is valid: `--help`, `--cfg job`, tab
+completion and a bad value answer in Hydra's time, not the run's.
+"""
 
 import hydra
 from omegaconf import DictConfig
 
 import dlr  # noqa: F401  (registers the config resolvers)
-from dlr.run import train
+from dlr.preflight import config_is_valid
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    record = train(cfg)
+    if not config_is_valid(cfg):
+        return None
+    if cfg.cv.folds and cfg.cv.fold is None:  # cv.folds=k: one run per fold, their mean and std
+        from dlr.experiments.kfold import run_folds as run
+    else:
+        from dlr.run import train as run
+    record = run(cfg)
     if record is None:
         return None
     # The value a hyperparameter search (hparams_search=optuna) optimizes.

@@ -13,7 +13,8 @@ Inside a group, each batch steps with plain ``loss.backward()`` and ``optimizer.
 Lightning would run around them is a no-op (:func:`plain_steps_allowed`); otherwise through Lightning's
 ``manual_backward`` and optimizer wrapper, so gradient scaling and callbacks still see every batch.
 Either way ``global_step`` counts optimizer steps, so checkpoints and resume are unchanged. What does change
-is what counts Lightning steps: the progress bar, and ``on_train_batch_end`` callbacks, which see groups.
+is what counts Lightning steps: ``on_train_batch_end`` callbacks see groups. The logged step axis
+(:class:`OptimizerStepAxis`) and dlr's progress bar (``dlr.progress``) count optimizer steps.
 """
 
 import warnings
@@ -80,6 +81,18 @@ def plain_steps_allowed(trainer: pl.Trainer, task: pl.LightningModule) -> bool:
     )
 
 
+class OptimizerStepAxis(pl.Callback):
+    """Logged metrics' step axis in optimizer steps, as ``global_step`` counts them, not in groups.
+
+    Loggers take their step from a counter Lightning increments once per Lightning step, right after
+    ``on_train_batch_end``; setting it here to one less than the optimizer steps so far keeps every logged
+    step where an ungrouped run puts it.
+    """
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module, outputs, batch, batch_idx) -> None:
+        trainer.fit_loop.epoch_loop._batches_that_stepped = trainer.global_step - 1
+
+
 def configure(trainer: pl.Trainer, task, datamodule) -> int:
     """Resolve ``data.batches_per_step`` for this run and set up the loader and the task; returns it."""
     requested = getattr(datamodule, "batches_per_step", 1)
@@ -99,4 +112,5 @@ def configure(trainer: pl.Trainer, task, datamodule) -> int:
     if size > 1:
         datamodule.train_group_size = size
         task.take_batch_groups(plain_steps=plain_steps_allowed(trainer, task))
+        trainer.callbacks.append(OptimizerStepAxis())
     return size

@@ -4,26 +4,45 @@ import inspect
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig
+from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
+from dlr.checkpoints import resolve_checkpoint
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
+from dlr.logged_pictures import PicturesToLoggers
 from dlr.tasks.base import Task
 
-# Notices Lightning prints at the start of every run that say nothing about it: an advert for its cloud
-# logger (dlr's loggers are chosen in `logger=`), and that the summary callback is dlr's own.
-_NOISE = ("litlogger", "already configured with model summary callbacks")
+# Notices Lightning prints in every run that say nothing about it: an advert for its cloud logger (dlr's
+# loggers are chosen in `logger=`), that the summary callback is dlr's own, which accelerators exist (the
+# trainer config says which one runs), and that the fit reached max_epochs (it was asked to; the line
+# would also land glued to the progress bar).
+_NOISE = (
+    "litlogger",
+    "already configured with model summary callbacks",
+    "GPU available:",
+    "TPU available:",
+    "HPU available:",
+    "`Trainer.fit` stopped:",
+)
 logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(
     lambda record: not any(noise in record.getMessage() for noise in _NOISE)
 )
+# Lightning's own pytree helper calls a torch API that torch deprecates; nothing a user can act on.
+warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
 
 
 def build_datamodule(cfg: DictConfig) -> TensorDataModule:
-    datamodule = instantiate(cfg.data, _convert_="all")
+    cv = cfg.get("cv") or {}
+    # Only a run of one fold tells its datamodule; every other run builds it exactly as before cv existed.
+    fold = {"cv_folds": cv.folds, "cv_fold": cv.fold} if cv.get("fold") is not None else {}
+    datamodule = instantiate(cfg.data, **fold, _convert_="all")
     datamodule.setup("fit")
     return datamodule
 
@@ -69,25 +88,59 @@ def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
     ]
 
 
+def job_name(cfg: DictConfig, run_dir: str) -> str:
+    """A job by what makes it differ: its command-line overrides (``width=64,seed=1``), else its directory."""
+    overrides = list(HydraConfig.get().overrides.task)
+    fold = (cfg.get("cv") or {}).get("fold")
+    if fold is not None and not any(o.startswith("cv.fold=") for o in overrides):
+        overrides.append(f"cv.fold={fold}")
+    return ",".join(overrides) or Path(run_dir).name
+
+
+def resumed_wandb_id(cfg: DictConfig, run_dir: str) -> str | None:
+    """The W&B run id of the run a ``ckpt_path`` resumes, so a resumed run continues its W&B run."""
+    if cfg.get("ckpt_path") is None:
+        return None
+    checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir, cfg.task_name, run_dir)
+    # W&B names each run's directory <mode>-run-<time>-<id>.
+    earlier = sorted((checkpoint.parent.parent / "wandb").glob("*run-*-*"))
+    return earlier[-1].name.rsplit("-", 1)[1] if earlier else None
+
+
 def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list:
     loggers = []
     for name, spec in (cfg.get("logger") or {}).items():
         if not spec:
             continue
         if name == "wandb":
-            # One W&B run per job, named after its directory; the jobs of a sweep share a group.
+            # One W&B run per job, named after its overrides; a sweep's jobs share a group; a resumed
+            # run continues its W&B run; no 30-line summary printed when a run finishes.
+            run_id = spec.get("id") or resumed_wandb_id(cfg, run_dir)
             spec = {
                 **spec,
-                "name": spec.get("name") or Path(run_dir).name,
+                "name": spec.get("name") or job_name(cfg, run_dir),
                 "group": spec.get("group") or sweep_name,
+                "settings": spec.get("settings") or {"quiet": True},
+                **({"id": run_id, "resume": "allow"} if run_id else {}),
             }
         loggers.append(instantiate(spec))
     return loggers
 
 
+def log_final_metrics(loggers: list, config: dict, metrics: dict[str, float]) -> None:
+    """TensorBoard's HParams tab pairs a run's hyperparameters with its final metrics (``hp_metric``)."""
+    headline = metrics.get("test/acc", metrics.get("test/loss"))  # what train.py returns to a search
+    final = {**metrics, **({"hp_metric": headline} if headline is not None else {})}
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.log_hyperparams(config, metrics=final)
+
+
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> pl.Trainer:
     """``extra`` overrides trainer arguments a plugin decides (bitsandbytes: ``plugins``, ``precision``)."""
     interactive = sys.stdout.isatty()
+    if any(isinstance(logger, TensorBoardLogger | WandbLogger) for logger in loggers):
+        callbacks = [*callbacks, PicturesToLoggers(cfg.paths.output_dir)]
     trainer = instantiate(
         cfg.trainer,
         callbacks=callbacks,

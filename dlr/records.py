@@ -14,11 +14,20 @@ import socket
 import time
 from pathlib import Path
 
-from pytorch_lightning.utilities.rank_zero import rank_zero_only
+from lightning_utilities.core.rank_zero import rank_zero_only
 
 from dlr.errors import ConfigError
 
 RECORD_NAME = "metrics.json"
+_RANK_VARIABLES = ("RANK", "LOCAL_RANK", "SLURM_PROCID", "JSM_NAMESPACE_RANK")
+
+
+def global_rank() -> int:
+    """Lightning's rank of this process; before Lightning is imported (a config error), the launcher's."""
+    rank = getattr(rank_zero_only, "rank", None)  # set by Lightning on import and by its DDP strategies
+    if rank is not None:
+        return rank
+    return next((int(os.environ[k]) for k in _RANK_VARIABLES if k in os.environ), 0)
 
 
 def _plain(value):
@@ -32,7 +41,7 @@ def _plain(value):
 def write_record(run_dir: str | Path, record: dict) -> Path:
     """Write the record; under multi-process DDP only global rank 0 writes."""
     path = Path(run_dir) / RECORD_NAME
-    if rank_zero_only.rank != 0:
+    if global_rank() != 0:
         return path
     text = json.dumps(record, indent=2, default=_plain, sort_keys=False)
     write_atomically(path, text.encode())

@@ -23,8 +23,6 @@ from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics
 from dlr.run_context import RunContext
 from dlr.studies.resume import completed_before, interrupted_checkpoint
-from dlr.tabular.benchmark import run_benchmark
-from dlr.tabular.runner import fit_estimator
 from dlr.transfer.apply import apply_transfer
 from dlr.validation import validate_config
 
@@ -72,8 +70,12 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
     console.print_config_tree(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("tabular_benchmark"):  # experiment=tabular_benchmark: many runs, one table
+        from dlr.tabular.benchmark import run_benchmark  # pandas: only for the runs that use it
+
         return run_benchmark(cfg, context)
     if cfg.model.get("estimator"):  # tree ensembles, TabPFN: fitted outside Lightning, recorded alike
+        from dlr.tabular.runner import fit_estimator  # scikit-learn: only for the runs that use it
+
         return fit_estimator(cfg, context)
     if cfg.get("transfer_study"):  # experiment=transfer_study: pretrain, then fine-tune many ways
         from dlr.studies.transfer_study import run_transfer_study  # here: the study itself calls train()
@@ -119,6 +121,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         quant_plan.finish(trainer, task, datamodule, metrics, context.run_dir)
     )  # quantized, memory
     metrics.update({k: float(v) for k, v in counts.items()})
+    build.log_final_metrics(trainer.loggers, task.run_config, metrics)
     best = next(
         (c.best_model_path for c in trainer.checkpoint_callbacks if getattr(c, "best_model_path", "")), None
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytorch_lightning as pl
 import torch
 
+from dlr.data.folds import check_fold, fold_indices
 from dlr.data.loader import TensorLoader
 from dlr.errors import require
 
@@ -39,8 +40,11 @@ class TensorDataModule(pl.LightningDataModule):
         classes: list[int] | None = None,
         n_per_class: int | None = None,
         batches_per_step: int | str = "auto",
+        cv_folds: int | None = None,
+        cv_fold: int | None = None,
     ):
         super().__init__()
+        check_fold(cv_folds, cv_fold)
         require(
             isinstance(batch_size, int) and batch_size >= 1,
             "data.batch_size",
@@ -71,6 +75,8 @@ class TensorDataModule(pl.LightningDataModule):
         #: At most this many training samples of each class (few-label fine-tuning).
         self.n_per_class = n_per_class
         self.seed = seed
+        #: k-fold cross-validation (dlr.experiments.kfold): fold ``cv_fold`` of the training data validates.
+        self.cv_folds, self.cv_fold = cv_folds, cv_fold
         self.noisy_indices: list[int] = []
         self.class_names: list[str] | None = None
         self.train: Split | None = None
@@ -110,9 +116,12 @@ class TensorDataModule(pl.LightningDataModule):
             train, self.test = self._keep_classes(train), self._keep_classes(self.test)
             self.class_names = self.class_names and [self.class_names[c] for c in self.classes]
         generator = torch.Generator().manual_seed(self.seed)
-        order = torch.randperm(len(train.x), generator=generator)
-        n_val = int(round(self.val_fraction * len(order)))
-        val_idx, train_idx = order[:n_val], order[n_val:]
+        if self.cv_fold is None:
+            order = torch.randperm(len(train.x), generator=generator)
+            n_val = int(round(self.val_fraction * len(order)))
+            val_idx, train_idx = order[:n_val], order[n_val:]
+        else:
+            val_idx, train_idx = fold_indices(train.y, self.cv_folds, self.cv_fold, generator)
         if self.n_train is not None:
             require(
                 self.n_train <= len(train_idx),

@@ -7,8 +7,9 @@ import pandas as pd
 import torch
 
 from dlr.data.base import Split, TensorDataModule
-from dlr.data.preprocess import split_indices, standardize
-from dlr.errors import ConfigError, require
+from dlr.data.preprocess import split_indices
+from dlr.data.table_encoding import TableEncoding
+from dlr.errors import require
 
 TARGET_TYPES = ("auto", "classification", "regression")
 MAX_AUTO_CLASSES = 50
@@ -24,21 +25,6 @@ def read_table(path: str, target: str) -> pd.DataFrame:
         f"column {target!r} not in {file.name}; columns: {', '.join(map(str, frame.columns))}",
     )
     return frame
-
-
-def encode_features(features: pd.DataFrame) -> np.ndarray:
-    """Numbers stay numbers (missing values take the column median); anything else is one-hot encoded."""
-    numeric = features.select_dtypes(include="number")
-    categorical = features.drop(columns=numeric.columns)
-    for column in categorical.columns:
-        if categorical[column].nunique() > max(100, len(features) // 2):
-            raise ConfigError(
-                "data.path",
-                f"column {column!r} is not numeric and has too many distinct values to encode as categories",
-            )
-    numeric = numeric.fillna(numeric.median())
-    encoded = pd.get_dummies(categorical.astype("string").fillna("<missing>"), dtype=np.float32)
-    return pd.concat([numeric.astype(np.float32), encoded], axis=1).to_numpy(np.float32)
 
 
 def is_classification(target: pd.Series, target_type: str) -> bool:
@@ -72,7 +58,10 @@ class CSVDataModule(TensorDataModule):
     def load(self) -> tuple[Split, Split]:
         frame = self.frame.dropna(subset=[self.target])
         target = frame[self.target]
-        x = torch.as_tensor(encode_features(frame.drop(columns=[self.target])))
+        features = frame.drop(columns=[self.target])
+        #: Fitted here, kept for new tables (predict.py): ``encoding.transform(table, name)``.
+        self.encoding = TableEncoding(features)
+        x = self.encoding.encode(features)
         if is_classification(target, self.target_type):
             codes = pd.Categorical(target.astype("string"))
             self.class_names = list(codes.categories)
@@ -83,7 +72,8 @@ class CSVDataModule(TensorDataModule):
                 "data.target_type",
                 f"regression needs a numeric target; {self.target!r} is not",
             )
-            y = torch.as_tensor(target.to_numpy(np.float32))
+            y = torch.as_tensor(target.to_numpy(np.float32, copy=True))  # a read-only view otherwise
         train_idx, test_idx = split_indices(len(x), self.test_fraction, self.split_seed)
-        x_train, x_test = standardize(x[train_idx], x[test_idx])
+        self.encoding.fit_scale(x[train_idx])
+        x_train, x_test = self.encoding.scale(x[train_idx]), self.encoding.scale(x[test_idx])
         return Split(x_train, y[train_idx]), Split(x_test, y[test_idx])

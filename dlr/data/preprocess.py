@@ -3,12 +3,17 @@
 import torch
 
 
-def standardize(train: torch.Tensor, *others: torch.Tensor) -> list[torch.Tensor]:
+def standardization(train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-column mean and scale of the training rows."""
     mean = train.mean(0, keepdim=True)
     std = train.std(0, keepdim=True)
     # A column constant in training (an always-blank pixel) is only centred: dividing by ~0 would blow up
     # any test row where it is not constant.
-    std = torch.where(std > 1e-6, std, torch.ones_like(std))
+    return mean, torch.where(std > 1e-6, std, torch.ones_like(std))
+
+
+def standardize(train: torch.Tensor, *others: torch.Tensor) -> list[torch.Tensor]:
+    mean, std = standardization(train)
     return [(t - mean) / std for t in (train, *others)]
 
 

@@ -1,1 +1,1 @@
-"""Drivers that run many runs: the stacked launcher's grouping, training and member bookkeeping."""
+"""Drivers that run many runs through the single-run flow (dlr.run): k-fold, benchmarks, studies, the stacked launcher."""

@@ -3,7 +3,6 @@
 import json
 import os
 import statistics
-import time
 from pathlib import Path
 
 import torch
@@ -18,15 +17,19 @@ def latencies(
 ) -> dict[str, float]:
     """Median milliseconds per forward call of each net on ``batch``, measured interleaved: the CPU is shared,
     so every round times every net back to back and a load spike hits all of them alike."""
+    from torch.utils.benchmark import Timer  # only for runs that compare quantized nets
+
     times: dict[str, list[float]] = {name: [] for name in nets}
     for net in nets.values():
         net(batch)  # warm-up: first calls pack weights and allocate
+    # Timer pins torch's threads to num_threads while it times (1 unless told): keep the run's setting.
+    timers = {
+        name: Timer("net(batch)", globals={"net": net, "batch": batch}, num_threads=torch.get_num_threads())
+        for name, net in nets.items()
+    }
     for _ in range(rounds):
-        for name, net in nets.items():
-            start = time.perf_counter()
-            for _ in range(calls):
-                net(batch)
-            times[name].append((time.perf_counter() - start) * 1000 / calls)
+        for name, timer in timers.items():
+            times[name].append(timer.timeit(calls).mean * 1000)
     return {name: statistics.median(values) for name, values in times.items()}
 
 

@@ -8,7 +8,6 @@ groups, so the weight is zero-padded to fit and the output sliced back: padding 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchao.quantization.utils import groupwise_affine_quantize_tensor
 
 ROW_MULTIPLE = 16
 
@@ -36,6 +35,8 @@ class Int4CpuLinear(nn.Module):
 
     @classmethod
     def from_linear(cls, linear: nn.Linear, group_size: int) -> "Int4CpuLinear":
+        from torchao.quantization.utils import groupwise_affine_quantize_tensor  # torchao: int4 runs only
+
         module = cls(linear.in_features, linear.out_features, group_size, linear.bias is not None)
         rows, columns = module.scales_and_zeros.shape[1], module.scales_and_zeros.shape[0] * group_size
         weight = linear.weight.detach().float()

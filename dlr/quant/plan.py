@@ -8,6 +8,7 @@ the net as it is shipped (the quantized one); ``reference/test/*`` are the float
 """
 
 import copy
+from typing import TYPE_CHECKING
 
 import torch
 from omegaconf import DictConfig, OmegaConf
@@ -18,9 +19,11 @@ from dlr.quant import memory
 from dlr.quant.compare import metric_deltas, size_and_latency
 from dlr.quant.precision import accelerator_of, check_precision, with_eps
 from dlr.quant.ptq import PTQ_METHODS, check_quantizable, count_linears, quantize_net
-from dlr.quant.qat import QuantizationAwareTraining
-from dlr.quant.qlora import MergeQLoRA, apply_qlora
 from dlr.records import scalar_metrics
+
+if TYPE_CHECKING:  # torchao: imported by the runs that quantize, not by every run
+    from dlr.quant.qat import QuantizationAwareTraining
+    from dlr.quant.qlora import MergeQLoRA
 
 METHODS = ("none", *PTQ_METHODS, "qat", "qlora", "bnb")
 
@@ -99,14 +102,18 @@ def evaluate_quantized(cfg: DictConfig, trainer, task, datamodule, float_metrics
     return quantize_and_compare(trainer, task, datamodule, spec, accelerator_of(cfg), float_metrics, run_dir)
 
 
-def training_converter(spec: DictConfig, task) -> QuantizationAwareTraining | MergeQLoRA | None:
+def training_converter(spec: DictConfig, task) -> "QuantizationAwareTraining | MergeQLoRA | None":
     """QAT and QLoRA train a changed net and convert it when the fit ends: the callback that converts it.
 
     QLoRA's NF4 base and adapters are put on ``task.net`` here; QAT's fake-quantized layers at fit setup.
     """
     if spec.name == "qat":
+        from dlr.quant.qat import QuantizationAwareTraining
+
         return QuantizationAwareTraining(spec.get("weight_dtype", "int8"), spec.get("group_size"))
     if spec.name == "qlora":
+        from dlr.quant.qlora import MergeQLoRA, apply_qlora
+
         task.net, kept = apply_qlora(task.net, int(spec.get("r", 8)), float(spec.get("alpha", 16)))
         if kept:
             console.console.print(f"qlora: kept float (no NF4 block size fits): {', '.join(kept)}")
@@ -128,11 +135,14 @@ def compare_with_reference(
     }
 
 
-def rebuild_trained_quantization(run_cfg: DictConfig, task) -> QuantizationAwareTraining | MergeQLoRA | None:
+def rebuild_trained_quantization(
+    run_cfg: DictConfig, task
+) -> "QuantizationAwareTraining | MergeQLoRA | None":
     """``eval.py`` on a QAT / QLoRA run: give ``task.net`` the structure its checkpoint was saved in, and
     return the converter that training applied when its fit ended (None for other runs)."""
-    converter = training_converter(run_cfg.get("quantization") or OmegaConf.create({"name": "none"}), task)
-    if isinstance(converter, QuantizationAwareTraining):
+    spec = run_cfg.get("quantization") or OmegaConf.create({"name": "none"})
+    converter = training_converter(spec, task)
+    if spec.name == "qat":  # training fake-quantized the net at fit setup
         converter.prepare(task.net)
     return converter
 

@@ -12,12 +12,6 @@
 
 import torch
 from torch import nn
-from torchao.quantization import (
-    Int4WeightOnlyConfig,
-    Int8DynamicActivationInt8WeightConfig,
-    Int8WeightOnlyConfig,
-    quantize_,
-)
 
 from dlr.errors import require
 from dlr.quant.int4_cpu import Int4CpuLinear, cpu_kernel_available
@@ -46,6 +40,8 @@ class ComputeIn(nn.Module):
 
 
 def _tinygemm_int4(linear: nn.Linear, group_size: int) -> nn.Module:
+    from torchao.quantization import Int4WeightOnlyConfig, quantize_
+
     holder = nn.Sequential(linear.to(torch.bfloat16))  # tinygemm's int4 kernel takes bf16 activations only
     quantize_(holder, Int4WeightOnlyConfig(group_size=group_size, int4_packing_format="tile_packed_to_4d"))
     return ComputeIn(holder[0], torch.bfloat16)
@@ -109,6 +105,9 @@ def quantize_net(net: nn.Module, spec, device: str = "cpu") -> nn.Module:
     require(
         linears > 0, "quantization", f"{method} quantizes nn.Linear layers; {type(net).__name__} has none"
     )
+    # torchao is imported here, by the runs that quantize, not by every run that imports this module.
+    from torchao.quantization import Int8DynamicActivationInt8WeightConfig, Int8WeightOnlyConfig, quantize_
+
     net.eval()
     if method == "int4_weight_only":
         return _int4(net, int(spec.get("group_size", 32)), device)

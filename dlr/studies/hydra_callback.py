@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import torch
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
@@ -19,7 +18,6 @@ from dlr import console
 from dlr.errors import ConfigError
 from dlr.records import read_record, read_status
 from dlr.studies.aggregate import job_dirs
-from dlr.studies.summary import summarize
 from dlr.validation import check_launcher
 
 
@@ -57,11 +55,15 @@ class SweepCallback(Callback):
         launcher = config.hydra.get("launcher") or {}
         threads = threads_per_job(config.get("torch_threads"), launcher.get("n_jobs"))
         if threads is not None:
+            import torch  # here, not above: Hydra builds this callback before a config error can answer
+
             torch.set_num_threads(threads)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         study = config.get("study")
         settings = OmegaConf.to_container(study, resolve=True) if study is not None else {}
+        from dlr.studies.summary import summarize  # pandas and matplotlib: only once a sweep has ended
+
         try:
             written = summarize(config.hydra.sweep.dir, settings)
             console.console.print(f"sweep summary: [bold]{written['table']}[/]")

@@ -129,18 +129,9 @@ def summarize(rows: pd.DataFrame, study_dir: Path) -> pd.DataFrame:
     )
     wide.columns = [f"acc @ {n}/class" for n in wide.columns]
     wide["trainable params"] = table.groupby("strategy", sort=False)["trainable_params"].first()
-    (study_dir / "results.md").write_text(markdown_table(wide.reset_index()))
+    (study_dir / "results.md").write_text(wide.reset_index().to_markdown(index=False, floatfmt=".3f") + "\n")
     plot(table, study_dir / PLOT_NAME)
     return table
-
-
-def markdown_table(table: pd.DataFrame) -> str:
-    def cell(value) -> str:
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
 
 
 def plot(table: pd.DataFrame, path: Path) -> None:

@@ -89,7 +89,7 @@ class TableDataModule(TensorDataModule):
             "data.target_type",
             f"regression needs a numeric target; {self.target!r} is not",
         )
-        values = target.to_numpy(np.float64)
+        values = target.to_numpy(np.float64, copy=True)  # pandas hands out a read-only view; torch warns
         if self.log_target:
             require(
                 bool((values > 0).all()),

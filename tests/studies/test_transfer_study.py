@@ -24,7 +24,7 @@ def test_pretraining_beats_scratch_with_few_labels(make_cfg):
     scratch = metrics["scratch/n10/test_acc"]
     assert metrics["full_finetune/n10/test_acc"] > scratch + 0.1, metrics
     study = Path(cfg.paths.output_dir)
-    assert (study / "transfer_study.png").stat().st_size > 10_000 and "| linear_probe |" in (
+    assert (study / "transfer_study.png").stat().st_size > 10_000 and "| linear_probe " in (
         study / "results.md"
     ).read_text()
     finetuned = json.loads((study / "linear_probe_n10_seed0" / "metrics.json").read_text())

@@ -1,0 +1,63 @@
+"""A CSV table's feature encoding, fitted once and applied alike to the rows of any later table.
+
+Numbers stay numbers (a missing value takes the fitted column median); anything else is one-hot encoded
+over the levels seen when fitting; every encoded column is then standardised with training-row statistics.
+``predict.py`` reuses the fitted encoding on new tables, so they must have the fitted columns.
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from dlr.data.preprocess import standardization
+from dlr.errors import ConfigError, require
+
+
+class TableEncoding:
+    def __init__(self, features: pd.DataFrame):
+        numeric = features.select_dtypes(include="number")
+        self.columns = list(features.columns)
+        self.numeric_columns = list(numeric.columns)
+        self.categorical_columns = [c for c in self.columns if c not in self.numeric_columns]
+        for column in self.categorical_columns:
+            if features[column].nunique() > max(100, len(features) // 2):
+                raise ConfigError(
+                    "data.path",
+                    f"column {column!r} is not numeric and has too many distinct values to encode as "
+                    "categories",
+                )
+        self.medians = numeric.median()
+        self.dummy_columns = list(self._dummies(features).columns)
+        self.mean: torch.Tensor | None = None
+        self.std: torch.Tensor | None = None
+
+    def _dummies(self, features: pd.DataFrame) -> pd.DataFrame:
+        if not self.categorical_columns:  # pandas cannot one-hot an empty selection of columns
+            return pd.DataFrame(index=features.index)
+        categorical = features[self.categorical_columns].astype("string").fillna("<missing>")
+        return pd.get_dummies(categorical, dtype=np.float32)
+
+    def encode(self, features: pd.DataFrame) -> torch.Tensor:
+        """Unscaled: the numeric columns, then one indicator per fitted level (unseen levels get none)."""
+        numeric = features[self.numeric_columns].fillna(self.medians).to_numpy(np.float32)
+        indicators = self._dummies(features).reindex(columns=self.dummy_columns, fill_value=0.0)
+        return torch.as_tensor(np.concatenate([numeric, indicators.to_numpy(np.float32)], axis=1))
+
+    def fit_scale(self, train: torch.Tensor) -> None:
+        self.mean, self.std = standardization(train)
+
+    def scale(self, encoded: torch.Tensor) -> torch.Tensor:
+        return (encoded - self.mean) / self.std
+
+    def transform(self, table: pd.DataFrame, name: str) -> torch.Tensor:
+        """Encode and scale a new table ``name`` whose columns must be the fitted ones (in any order)."""
+        missing = [c for c in self.columns if c not in table.columns]
+        unexpected = [c for c in table.columns if c not in self.columns]
+        require(
+            not missing and not unexpected,
+            "data.path",
+            f"{name} does not have the training table's columns "
+            f"(missing: {', '.join(map(str, missing)) or 'none'}; "
+            f"unexpected: {', '.join(map(str, unexpected)) or 'none'})",
+        )
+        return self.scale(self.encode(table[self.columns]))

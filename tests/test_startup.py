@@ -1,0 +1,60 @@
+"""Start-up: answers that need no training import no torch, and a run imports only what it uses."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+# Imported by a run only when it uses them (quantization, tables, pictures), or never (torchmetrics' optional
+# metric backends).
+NOT_FOR_THE_DEFAULT_RUN = ("torchvision", "transformers", "matplotlib", "pandas", "torchao", "sklearn")
+
+
+def imported_modules(*args: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """``python -X importtime train.py <args>``: its result and every module it imported."""
+    command = [sys.executable, "-X", "importtime", "train.py", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    modules = {
+        line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "import time:" in line
+    }
+    return result, modules
+
+
+@pytest.mark.parametrize(
+    "args, env",
+    [
+        (["--help"], None),
+        (["--cfg", "job"], None),
+        (["-sc", "query=bash"], {"COMP_LINE": "python train.py model=m", "COMP_POINT": "23"}),
+    ],
+    ids=["help", "cfg-job", "tab-completion"],
+)
+def test_answers_without_a_run_import_no_torch(args, env):
+    result, modules = imported_modules(*args, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "torch" not in modules and "pytorch_lightning" not in modules
+
+
+def test_a_config_error_answers_before_torch_with_a_failed_record(tmp_path):
+    result, modules = imported_modules("width=0", f"paths.log_dir={tmp_path}")
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "import time:" not in line and line.strip()]
+    assert errors == ["error: width: must be an integer >= 1, got 0"]
+    assert "torch" not in modules
+    (record,) = [json.loads(p.read_text()) for p in tmp_path.rglob("metrics.json")]
+    assert record["status"] == "failed" and record["error"].startswith("width:")
+
+
+def test_the_run_flow_imports_no_optional_library():
+    code = "import sys, dlr.run; print(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    loaded = set(result.stdout.split())
+    assert "pytorch_lightning" in loaded, result.stderr[-2000:]
+    assert not loaded & set(NOT_FOR_THE_DEFAULT_RUN)
