@@ -27,10 +27,13 @@ from dlr.transfer.apply import apply_transfer
 
 def validate(cfg: DictConfig) -> None:
     """Top-level checks; each group's own options are checked by the object it builds, before any training."""
-    for key in ("width", "depth"):
+    # depth=0 is a real model for some nets (mlp: logistic regression); each net refuses what it cannot build.
+    for key, least in (("width", 1), ("depth", 0)):
         if key in cfg:
             value = cfg[key]
-            require(isinstance(value, int) and value >= 1, key, f"must be an integer >= 1, got {value!r}")
+            require(
+                isinstance(value, int) and value >= least, key, f"must be an integer >= {least}, got {value!r}"
+            )
 
 
 class RunContext:
