@@ -5,7 +5,8 @@ label-noise level), the same colour in every panel, with a band of one standard 
 The x axis is the parameter count (``study.x_axis: params``) or the knob itself (``knob``: hidden units).
 The interpolation threshold is drawn where it is defined (``study.threshold``): at p = n (``n``) or
 p = n*K (``n_outputs``) for squared loss, or, for any loss, where the mean train error first reaches zero
-(``interpolation``: measured, one line per curve). Each line has a legend entry saying which it is.
+(``interpolation``: measured, one line per curve; for regression, where the train loss first falls
+below 1e-3 of its largest value). Each line has a legend entry saying which it is.
 """
 
 from pathlib import Path
@@ -49,8 +50,10 @@ def x_axis(table: pd.DataFrame, settings: dict) -> tuple[str, str] | None:
     return None
 
 
-def _pretty(key: str, value) -> str:
-    name = key.split(".")[-1].replace("_", " ")
+def _pretty(key: str, value, settings: dict | None = None) -> str:
+    settings = settings or {}
+    named = {settings.get("second_knob"): settings.get("second_label")}
+    name = named.get(key) or key.split(".")[-1].replace("_", " ")
     if name == "label noise":
         return f"label noise {float(value):.0%}"
     return f"{name} = {value}"
@@ -64,7 +67,7 @@ def groups(table: pd.DataFrame, settings: dict) -> list[tuple[str, pd.DataFrame]
     found = []
     for values, rows in table.groupby(keys, dropna=False, sort=True):
         values = values if isinstance(values, tuple) else (values,)
-        found.append((", ".join(_pretty(k, v) for k, v in zip(keys, values, strict=True)), rows))
+        found.append((", ".join(_pretty(k, v, settings) for k, v in zip(keys, values, strict=True)), rows))
     return found
 
 
@@ -83,12 +86,17 @@ def context(table: pd.DataFrame) -> str:
 
 
 def _first_zero_train_error(rows: pd.DataFrame, x: str) -> float | None:
-    """The smallest x whose mean train error is below one sample (measured, not assumed)."""
-    if "train/error" not in rows or rows["train/error"].isna().all():
+    """The smallest x that fits the training set (measured, not assumed): a mean train error below one
+    sample for classes; for regression a train loss below 1e-3 of the curve's largest."""
+    if "train/error" in rows and rows["train/error"].notna().any():
+        n = float(rows["data/n_train"].dropna().iloc[0]) if "data/n_train" in rows else np.inf
+        stats = mean_std(rows, x, "train/error")
+        zero = stats[stats["mean"] * n < 1.0]
+    elif "train/loss" in rows and rows["train/loss"].notna().any():
+        stats = mean_std(rows, x, "train/loss")
+        zero = stats[stats["mean"] < 1e-3 * stats["mean"].max()]
+    else:
         return None
-    n = float(rows["data/n_train"].dropna().iloc[0]) if "data/n_train" in rows else np.inf
-    stats = mean_std(rows, x, "train/error")
-    zero = stats[stats["mean"] * n < 1.0]
     return float(zero[x].iloc[0]) if len(zero) else None
 
 
@@ -98,7 +106,7 @@ def draw_thresholds(ax, table, x, settings, curves, colours) -> None:
         for name, rows in curves:
             value = _first_zero_train_error(rows, x)
             if value is not None:
-                label = f"train error first 0 (measured){': ' + name if name else ''}, at {value:g}"
+                label = f"training set first fitted (measured){': ' + name if name else ''}, at {value:g}"
                 ax.axvline(value, color=colours[name], ls=":", lw=1.5, label=label)
         return
     if kind not in ("n", "n_outputs") or x != PARAMS or "data/n_train" not in table:
