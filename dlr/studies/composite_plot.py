@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from dlr.studies.plot_style import capacity_arrows, colour_map, label_of, log_if_wide, plt, save, scale_of
+from dlr.studies.plot_style import (
+    capacity_arrows,
+    colour_map,
+    label_of,
+    legend_outside,
+    log_if_wide,
+    plt,
+    save,
+    scale_of,
+)
 from dlr.studies.plots import P_TEST, P_TRAIN, completed, context
 
 COMPOSITE_NAME = "composite_axis.png"
@@ -66,7 +75,7 @@ def plot_composite(table: pd.DataFrame, out_dir: str | Path, settings: dict | No
         ax.axvline(switch, color="black", ls=":", lw=1.2, label="axis switch")
         ax.set_xticks(list(position), ticks, fontsize=7, rotation=60)
         ax.set_xlabel(
-            f"{first_label} ({second_label} = {start:g})  |  {second_label} ({first_label} = {corner:g})"
+            f"{first_label} ({second_label} = {start:g}), then\n{second_label} ({first_label} = {corner:g})"
         )
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
@@ -96,7 +105,7 @@ def plot_composite(table: pd.DataFrame, out_dir: str | Path, settings: dict | No
     right.set_title(f"unfolded: one curve per {second_label}")
     log_if_wide(right, done[error] * scale_of(error))
     right.grid(alpha=0.3)
-    right.legend(fontsize=7, loc="best")
+    legend_outside(right)
     figure.suptitle(f"{settings.get('title', 'composite capacity axis')}\n{context(done)}", fontsize=10)
     out = Path(out_dir) / COMPOSITE_NAME
     save(figure, out)

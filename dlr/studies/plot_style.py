@@ -73,7 +73,12 @@ def capacity_arrows(ax, x: np.ndarray, y: np.ndarray, colour, log_x: bool = True
         ax.set_xscale("log")
 
 
+def legend_outside(ax) -> None:
+    """The legend right of ``ax``, so it never hides a curve."""
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+
+
 def save(figure, path) -> None:
     figure.tight_layout()
-    figure.savefig(path, dpi=DPI)
+    figure.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(figure)

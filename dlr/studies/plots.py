@@ -20,6 +20,7 @@ from dlr.studies.plot_style import (
     colour_map,
     draw_band,
     label_of,
+    legend_outside,
     log_if_wide,
     mean_std,
     plt,
@@ -78,7 +79,8 @@ def context(table: pd.DataFrame) -> str:
     if len(n) == 1:
         facts.append(f"n = {int(n[0])}")
     noise = table.get("data/label_noise", pd.Series(dtype=float)).dropna().unique()
-    if len(noise) == 1 and not any("label_noise" in key for key in swept_keys(table)):
+    regression = "regression" in set(table.get("data/task_type", pd.Series(dtype=str)).dropna())
+    if len(noise) == 1 and not regression and not any("label_noise" in key for key in swept_keys(table)):
         facts.append(_pretty("label_noise", noise[0]))
     seeds = table["seed"].nunique() if "seed" in table else 1
     facts.append(f"mean ± std over {seeds} seeds" if seeds > 1 else "one seed")
@@ -156,7 +158,9 @@ def plot_curves(table: pd.DataFrame, out_dir: str | Path, settings: dict | None 
             log_if_wide(ax, done[key] * scale_of(key))
         ax.set(xscale="log", xlabel=x_label, ylabel=label_of(key), title=label_of(key))
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7, loc="best")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:
+        axes[0][-1].legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     title = settings.get("title", "double descent")
     figure.suptitle(f"{title}\n{context(done)}", fontsize=10)
     path = Path(out_dir) / CURVES_NAME
@@ -207,7 +211,7 @@ def plot_effective(table: pd.DataFrame, out_dir: str | Path, settings: dict | No
     log_if_wide(right, done[error] * scale_of(error))
     for ax in (left, right):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
+        legend_outside(ax)
     figure.suptitle(f"{settings.get('title', 'effective parameters')}\n{context(done)}", fontsize=10)
     path = Path(out_dir) / EFFECTIVE_NAME
     save(figure, path)
