@@ -2,7 +2,7 @@
 
 Bars show the mean over seeds of the main test metric (accuracy in percent, else the loss), with one
 standard deviation as error bars; one group of bars per value of the first swept key, one colour per
-combination of the others.
+combination of the others; ``study.reference`` adds published values as black bars.
 """
 
 from pathlib import Path
@@ -44,11 +44,18 @@ def plot_comparison(table: pd.DataFrame, out_dir: str | Path, settings: dict | N
         mean, std = rows["mean"] * scale_of(metric), rows["std"] * scale_of(metric)
         bars = ax.bar(where, mean, width, yerr=std, capsize=3, color=colours[hue], label=hue or None)
         ax.bar_label(bars, fmt="%.1f" if scale_of(metric) > 1 else "%.3g", fontsize=7, padding=2)
+    # Published values to compare with (study.reference: {category: value in the plotted unit}).
+    reference = settings.get("reference") or {}
+    marked = [(i, reference[str(c)]) for i, c in enumerate(categories) if str(c) in reference]
+    for number, (index, value) in enumerate(marked):
+        ax.hlines(
+            value, index - 0.45, index + 0.45, colors="black", lw=2, label=None if number else "published"
+        )
     ax.set_xticks(range(len(categories)), [str(c) for c in categories])
     ax.set(xlabel=first.split(".")[-1].replace("_", " "), ylabel=label_of(metric))
     ax.grid(axis="y", alpha=0.3)
-    if any(hues):
-        ax.legend(fontsize=7, title=", ".join(k.split(".")[-1] for k in others), title_fontsize=7)
+    if any(hues) or marked:
+        ax.legend(fontsize=7, title=", ".join(k.split(".")[-1] for k in others) or None, title_fontsize=7)
     ax.set_title(f"{settings.get('title', label_of(metric))}\n{context(done)}", fontsize=10)
     path = Path(out_dir) / COMPARISON_NAME
     save(figure, path)

@@ -43,10 +43,12 @@ def completed(table: pd.DataFrame) -> pd.DataFrame:
 def x_axis(table: pd.DataFrame, settings: dict) -> tuple[str, str] | None:
     """(column, axis label) of the capacity axis, or None when the sweep has no numeric capacity axis."""
     knob = settings.get("knob", "width")
+    if knob not in swept_keys(table):  # e.g. a sweep over models: nothing grows along an axis
+        return None
     by_params = settings.get("x_axis", "params") == "params"
     if by_params and PARAMS in table and table[PARAMS].notna().all():
         return PARAMS, "parameters"
-    if knob in table and pd.api.types.is_numeric_dtype(table[knob]) and table[knob].nunique() > 1:
+    if pd.api.types.is_numeric_dtype(table[knob]):
         return knob, settings.get("knob_label", knob)
     return None
 

@@ -20,5 +20,7 @@ def test_image_grid_is_large_enough_and_labelled_rows_widen_it(tmp_path):
 
 
 def test_signals_are_drawn_as_labelled_line_plots(tmp_path):
-    picture = Image.open(save_samples(torch.randn(6, 1, 40), tmp_path / "s.png", nrow=3, row_labels=["a", "b"]))
+    picture = Image.open(
+        save_samples(torch.randn(6, 1, 40), tmp_path / "s.png", nrow=3, row_labels=["a", "b"])
+    )
     assert picture.width >= 3 * 100 and picture.height >= 2 * 80
