@@ -11,7 +11,7 @@ SHORT = ["experiment=mnist1d_benchmark", "data.num_samples=1000", "trainer.max_e
 
 
 def test_logistic_regression_is_a_linear_model_that_beats_chance(make_cfg):
-    record = train(make_cfg([*SHORT, "+mnist1d_recipe=logistic"]))
+    record = train(make_cfg([*SHORT, "mnist1d_recipe=logistic"]))
     assert record["status"] == "completed", record.get("error")
     assert record["metrics"]["params/total"] == 40 * 10 + 10
     assert record["metrics"]["test/acc"] > 0.2  # chance is 0.1; the paper's full recipe gives 0.32
@@ -19,7 +19,7 @@ def test_logistic_regression_is_a_linear_model_that_beats_chance(make_cfg):
 
 
 def test_paper_gru_reads_all_forty_bidirectional_states(make_cfg):
-    cfg = make_cfg([*SHORT, "+mnist1d_recipe=gru"])
+    cfg = make_cfg([*SHORT, "mnist1d_recipe=gru"])
     task = build_task(cfg, build_datamodule(cfg))
     assert task.net.head.in_features == 40 * 2 * 6
     x = torch.randn(3, 1, 40)
