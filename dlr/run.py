@@ -32,7 +32,9 @@ def validate(cfg: DictConfig) -> None:
         if key in cfg:
             value = cfg[key]
             require(
-                isinstance(value, int) and value >= least, key, f"must be an integer >= {least}, got {value!r}"
+                isinstance(value, int) and value >= least,
+                key,
+                f"must be an integer >= {least}, got {value!r}",
             )
 
 
