@@ -13,6 +13,7 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
+from dlr import console
 from dlr.checkpoints import resolve_checkpoint
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
@@ -79,13 +80,24 @@ def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
     )
 
 
-def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
+def _monitors_validation(spec) -> bool:
+    return str(spec.get("monitor") or "").startswith("val/")
+
+
+def build_callbacks(cfg: DictConfig, validation: bool = True) -> list[pl.Callback]:
+    """The ``callbacks:`` group; without a validation split (``validation=False``) those that select on
+    ``val/*`` are dropped with a notice, since the only other data they could watch is the test split."""
     interactive = sys.stdout.isatty()
-    return [
-        instantiate(spec)
-        for name, spec in (cfg.get("callbacks") or {}).items()
-        if spec and (interactive or name != "progress_bar")
-    ]
+    specs = {name: spec for name, spec in (cfg.get("callbacks") or {}).items() if spec}
+    if not validation:
+        dropped = sorted(name for name, spec in specs.items() if _monitors_validation(spec))
+        if dropped:
+            console.console.print(
+                f"data.val_fraction=0: no validation split, so callbacks monitoring val/* are dropped: "
+                f"{', '.join(dropped)}"
+            )
+        specs = {name: spec for name, spec in specs.items() if name not in dropped}
+    return [instantiate(spec) for name, spec in specs.items() if interactive or name != "progress_bar"]
 
 
 def job_name(cfg: DictConfig, run_dir: str) -> str:

@@ -96,9 +96,17 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         checkpoints.check_epochs_left(checkpoint, cfg.trainer.max_epochs)
     _save_label_noise(datamodule, context.run_dir)
 
-    callbacks = [*build.build_callbacks(cfg), FiniteLossGuard(), *transfer_callbacks, *quant_plan.callbacks]
+    # val_fraction=0 means no validation at all: never the test split, and no checkpoint chosen on it.
+    validation = getattr(datamodule, "has_validation", True)
+    callbacks = [
+        *build.build_callbacks(cfg, validation),
+        FiniteLossGuard(),
+        *transfer_callbacks,
+        *quant_plan.callbacks,
+    ]
     loggers = build.build_loggers(cfg, context.run_dir, context.sweep_name)
-    trainer = build.build_trainer(cfg, callbacks, loggers, **quant_plan.trainer_kwargs)
+    trainer_kwargs = {**({} if validation else {"limit_val_batches": 0}), **quant_plan.trainer_kwargs}
+    trainer = build.build_trainer(cfg, callbacks, loggers, **trainer_kwargs)
     batch_groups.configure(trainer, task, datamodule)
     counts = task.parameter_counts()
     _announce(trainer, task, counts, task.run_config)

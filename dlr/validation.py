@@ -136,7 +136,8 @@ PRECISIONS = ("32-true", "32", "64-true", "64", "bf16-mixed", "bf16-true", "16-m
 TOP_LEVEL: dict[str, Rule] = {
     "seed": SEED,
     "width": COUNT,
-    "depth": COUNT,
+    # depth=0 is a real model for some nets (mlp: logistic regression); each net refuses what it cannot build.
+    "depth": integer_at_least(0),
     "torch_threads": integer_at_least(1, nullable=True, also=("auto",)),
 }
 

@@ -182,8 +182,13 @@ class TensorDataModule(pl.LightningDataModule):
     def train_dataloader(self) -> TensorLoader:
         return self._loader(self.train, self.batch_size, shuffle=True, batches_per_step=self.train_group_size)
 
+    @property
+    def has_validation(self) -> bool:
+        """False for ``val_fraction=0``: then nothing is validated, and the test split is never used instead."""
+        return len(self.val.x) > 0
+
     def val_dataloader(self) -> TensorLoader:
-        return self._loader(self.val if len(self.val.x) else self.test, self.eval_batch_size, shuffle=False)
+        return self._loader(self.val, self.eval_batch_size, shuffle=False)
 
     def test_dataloader(self) -> TensorLoader:
         return self._loader(self.test, self.eval_batch_size, shuffle=False)

@@ -1,4 +1,7 @@
-"""Deep feed-forward network: ``depth`` hidden layers of ``width`` units on the flattened input."""
+"""Deep feed-forward network: ``depth`` hidden layers of ``width`` units on the flattened input.
+
+``depth=0`` leaves one linear layer, i.e. logistic regression under cross-entropy (conf/model/logistic.yaml).
+"""
 
 import math
 

@@ -1,7 +1,8 @@
 """Recurrent networks (the zoo's RNN, LSTM and GRU): ``depth`` stacked layers of ``width`` hidden units.
 
-The whole sequence is read and the top layer's last hidden state is mapped to the outputs (class scores
-or regression targets). Sequences arrive as ``(steps, features)``; signals ``(channels, length)`` are read
+The whole sequence is read; ``readout: last`` maps the top layer's last hidden state to the outputs (class
+scores or regression targets), ``readout: all_states`` maps all of its states, concatenated, as the
+MNIST-1D paper's GRU does (Greydanus 2020: 6 bidirectional units, 40 x 12 states into one linear layer). Sequences arrive as ``(steps, features)``; signals ``(channels, length)`` are read
 as ``length`` steps of ``channels`` features.
 """
 
@@ -11,6 +12,7 @@ from torch import nn
 from dlr.errors import require
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+READOUTS = ("last", "all_states")
 
 
 def as_steps(x: torch.Tensor, channels_first: bool) -> torch.Tensor:
@@ -30,6 +32,7 @@ class RecurrentNet(nn.Module):
         depth: int = 1,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        readout: str = "last",
         data_info: dict | None = None,
     ):
         super().__init__()
@@ -42,8 +45,11 @@ class RecurrentNet(nn.Module):
         require(width >= 1, "width", f"must be >= 1, got {width}")
         require(depth >= 1, "depth", f"must be >= 1 for {cell}, got {depth}")
         require(0.0 <= dropout < 1.0, "model.net.dropout", f"must be in [0, 1), got {dropout}")
+        readouts = ", ".join(READOUTS)
+        require(readout in READOUTS, "model.net.readout", f"must be one of {readouts}, got {readout!r}")
         self.channels_first = (data_info or {}).get("data_kind") == "signal"
-        features = input_shape[0] if self.channels_first else input_shape[1]
+        steps, features = input_shape[::-1] if self.channels_first else input_shape
+        self.readout = readout
         # torch applies dropout between stacked layers only, so it is meaningless (and warns) for one layer.
         self.recurrent = CELLS[cell](
             features,
@@ -53,10 +59,13 @@ class RecurrentNet(nn.Module):
             dropout=dropout if depth > 1 else 0.0,
             bidirectional=bidirectional,
         )
-        self.head = nn.Linear(width * (2 if bidirectional else 1), output_size)
+        state_size = width * (2 if bidirectional else 1)
+        self.head = nn.Linear(state_size * (steps if readout == "all_states" else 1), output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         states, _ = self.recurrent(as_steps(x, self.channels_first))
+        if self.readout == "all_states":
+            return self.head(states.flatten(1))
         # For a bidirectional net, the backward direction's summary of the sequence sits at step 0.
         if self.recurrent.bidirectional:
             width = self.recurrent.hidden_size

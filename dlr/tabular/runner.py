@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 from dlr import build, console
 from dlr.studies.tree_smoothers import effective_parameter_metrics
 from dlr.tabular.estimators import build_estimator, score
+from dlr.tabular.leaves import leaf_count
 
 
 def fit_estimator(cfg: DictConfig, context) -> dict:
@@ -34,10 +35,16 @@ def fit_estimator(cfg: DictConfig, context) -> dict:
         for stage, split in splits.items():
             if len(split.x):
                 metrics.update(score(estimator, split, stage, datamodule.task_type, datamodule.num_classes))
-        # Trees, forests and boosting are linear smoothers: their effective parameters (Curth et al. 2023).
+        # Trees, forests and boosting are linear smoothers: their effective parameters (Curth et al. 2023);
+        # an ensemble that knows its own smoother (BoostedEnsemble) reports them itself.
+        x_train, x_test = datamodule.train.x.numpy(), datamodule.test.x.numpy()
+        own = getattr(estimator, "effective_parameter_metrics", None)
         metrics.update(
-            effective_parameter_metrics(estimator, datamodule.train.x.numpy(), datamodule.test.x.numpy())
+            own(x_train, x_test) if own else effective_parameter_metrics(estimator, x_train, x_test)
         )
+        leaves = leaf_count(estimator)  # the raw parameter count of a tree model, as sweeps plot it
+        if leaves is not None:
+            metrics["params/total"] = float(leaves)
     metrics = dict(sorted(metrics.items()))
 
     for logger in loggers:

@@ -67,7 +67,8 @@ def save_frames(true: torch.Tensor, predicted: torch.Tensor, directory: Path, gi
     n_videos, n_frames = true.shape[:2]
     # Clamped so a slight overshoot of the predicted change does not rescale the whole grid's intensities.
     rows = torch.stack([true, predicted.clamp(0, 1)], dim=1).reshape(2 * n_videos * n_frames, *true.shape[2:])
-    path = save_samples(rows, directory / "frame_prediction.png", nrow=n_frames)
+    labels = ["true frames", "predicted"]
+    path = save_samples(rows, directory / "frame_prediction.png", nrow=n_frames, row_labels=labels)
     if gif:
         save_gif(true[0], predicted[0], directory / "frame_prediction.gif")
     return path

@@ -63,5 +63,10 @@ class ConditionalGenerationTask(UnsupervisedTask):
             len(labels),
             class_match=(nearest == torch.arange(len(labels), device=self.device)).float().mean(),
         )
-        self.save_picture("class_samples", torch.cat([generated, means]), nrow=len(labels))
+        self.save_picture(
+            "class_samples",
+            torch.cat([generated, means]),
+            nrow=len(labels),
+            row_labels=["generated", "class mean"],
+        )
         super().on_test_epoch_end()

@@ -115,6 +115,9 @@ class ReconstructionTask(UnsupervisedTask):
     def on_test_epoch_end(self):
         # Rows: inputs, reconstructions, and for a denoiser the corrupted inputs and what it made of them.
         self.save_picture(
-            "reconstructions", torch.cat(list(self.examples.values())), nrow=len(self.examples["input"])
+            "reconstructions",
+            torch.cat(list(self.examples.values())),
+            nrow=len(self.examples["input"]),
+            row_labels=list(self.examples),
         )
         super().on_test_epoch_end()

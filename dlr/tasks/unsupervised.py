@@ -44,7 +44,10 @@ class UnsupervisedTask(Task):
             metric.reset()
         self.sums[stage] = {}
 
-    def save_picture(self, name: str, samples: torch.Tensor, nrow: int = 8) -> None:
-        """``<run dir>/<name>.png``, written by global rank 0 only."""
+    def save_picture(
+        self, name: str, samples: torch.Tensor, nrow: int = 8, row_labels: list[str] | None = None
+    ) -> None:
+        """``<run dir>/<name>.png``, written by global rank 0 only; ``row_labels`` name the grid's rows."""
         if self.trainer.is_global_zero:
-            save_samples(samples, Path(self.trainer.default_root_dir) / f"{name}.png", nrow=nrow)
+            path = Path(self.trainer.default_root_dir) / f"{name}.png"
+            save_samples(samples, path, nrow=nrow, row_labels=row_labels)

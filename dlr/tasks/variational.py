@@ -79,7 +79,7 @@ class VariationalTask(UnsupervisedTask):
 
     def on_test_epoch_end(self):
         with torch.no_grad():
-            self.save_picture("reconstructions", self.examples)
+            self.save_picture("reconstructions", self.examples, row_labels=["input", "reconstruction"])
             prior = torch.randn(64, self.net.latent_size, device=self.examples.device)
             self.save_picture("prior_samples", self.net.decode(prior))
             self.save_picture(

@@ -80,4 +80,18 @@ def test_override_with_numbers_and_words_groups_as_text(tmp_path):
         _job(tmp_path, num, "completed", ["width=50", f"model.net.ridge={ridge}", "seed=0"], metrics)
     table = collect(tmp_path)
     assert table["model.net.ridge"].tolist() == ["0.0", "gcv"]
-    assert len(over_seeds(table)) == 2 and summarize(tmp_path, {})["curves"].is_file()
+    # width is not swept, so there is no capacity axis: the two ridges are compared side by side
+    assert len(over_seeds(table)) == 2 and summarize(tmp_path, {})["comparison"].is_file()
+
+
+def test_sweep_over_models_and_data_draws_a_comparison_not_curves(tmp_path):
+    """`-m model=hist_gbm,random_forest data=titanic,carseats`: no capacity axis, estimator records."""
+    num = 0
+    for model in ("hist_gbm", "random_forest"):
+        for data in ("titanic", "penguins"):
+            for seed in (0, 1):
+                metrics = {"test/acc": 0.7 + 0.1 * (model == "hist_gbm") + 0.01 * seed, "train/acc": 1.0}
+                _job(tmp_path, num, "completed", [f"model={model}", f"data={data}", f"seed={seed}"], metrics)
+                num += 1
+    written = summarize(tmp_path, {})
+    assert "curves" not in written and written["comparison"].stat().st_size > 10_000
