@@ -1,4 +1,9 @@
-"""A user's own CSV table: numeric features standardised, categorical features one-hot encoded."""
+"""A user's own CSV table: numeric features standardised, categorical features one-hot encoded.
+
+A file that cannot be a table (empty, binary, a header with no rows, too few rows, a target with no values)
+stops with one line naming ``data.path`` or ``data.target``. Missing feature values are imputed from the
+training rows (the median of a number, a ``<missing>`` level of a category), with a notice.
+"""
 
 from pathlib import Path
 
@@ -6,28 +11,68 @@ import numpy as np
 import pandas as pd
 import torch
 
+from dlr import console
 from dlr.data.base import Split, TensorDataModule
 from dlr.data.preprocess import split_indices, standardize
 from dlr.errors import ConfigError, require
 
 TARGET_TYPES = ("auto", "classification", "regression")
 MAX_AUTO_CLASSES = 50
+# Fewer rows cannot give a training, a validation and a test split worth the name.
+MIN_ROWS = 10
 
 
-def read_table(path: str, target: str) -> pd.DataFrame:
+def _parse(file: Path, key: str) -> pd.DataFrame:
+    with file.open("rb") as handle:
+        head = handle.read(8192)
+    require(bool(head.strip()), key, f"{file} is empty; a CSV table needs a header line and rows")
+    require(b"\x00" not in head, key, f"{file} is a binary file, not a CSV text table")
+    try:
+        return pd.read_csv(file)
+    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        reason = str(error).splitlines()[0]
+        raise ConfigError(key, f"{file} cannot be read as a CSV table: {reason}") from None
+
+
+def read_table(path: str, target: str, key: str = "data.path") -> pd.DataFrame:
+    """The file's table, checked: it has rows, the ``target`` column, and enough rows with a target value.
+
+    ``key`` is the config key that named the file (``data.path``, or ``data.source`` for ``csv:<path>``).
+    """
     file = Path(path).expanduser()
-    require(file.is_file(), "data.path", f"no such file: {file}")
-    frame = pd.read_csv(file)
+    require(file.is_file(), key, f"no such file: {file}")
+    frame = _parse(file, key)
+    require(len(frame) > 0, key, f"{file} has a header but no rows")
     require(
         target in frame.columns,
         "data.target",
         f"column {target!r} not in {file.name}; columns: {', '.join(map(str, frame.columns))}",
     )
+    labelled = int(frame[target].notna().sum())
+    require(labelled > 0, "data.target", f"column {target!r} of {file.name} has no values (all are missing)")
+    require(
+        labelled >= MIN_ROWS,
+        key,
+        f"{file.name} has {labelled} row(s) with a {target!r} value; at least {MIN_ROWS} are needed",
+    )
     return frame
 
 
-def encode_features(features: pd.DataFrame) -> np.ndarray:
-    """Numbers stay numbers (missing values take the column median); anything else is one-hot encoded."""
+def _impute_notice(features: pd.DataFrame) -> None:
+    missing = features.isna().sum()
+    missing = missing[missing > 0]
+    if len(missing):
+        columns = ", ".join(f"{column} ({count})" for column, count in missing.items())
+        console.error_console.print(
+            f"notice: data.path: missing values imputed (numbers: training median; text: a '<missing>' "
+            f"level) in {columns}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def encode_features(features: pd.DataFrame, train_rows: np.ndarray) -> np.ndarray:
+    """Numbers stay numbers (missing values take the training median); anything else is one-hot encoded."""
     numeric = features.select_dtypes(include="number")
     categorical = features.drop(columns=numeric.columns)
     for column in categorical.columns:
@@ -36,9 +81,16 @@ def encode_features(features: pd.DataFrame) -> np.ndarray:
                 "data.path",
                 f"column {column!r} is not numeric and has too many distinct values to encode as categories",
             )
-    numeric = numeric.fillna(numeric.median())
-    encoded = pd.get_dummies(categorical.astype("string").fillna("<missing>"), dtype=np.float32)
-    return pd.concat([numeric.astype(np.float32), encoded], axis=1).to_numpy(np.float32)
+    # A column with no value in training carries nothing to learn from.
+    numeric = numeric.loc[:, numeric.iloc[train_rows].notna().any()]
+    _impute_notice(features)
+    blocks = [numeric.fillna(numeric.iloc[train_rows].median()).to_numpy(np.float32)]
+    if len(categorical.columns):  # pd.get_dummies of no columns is no frame at all
+        text = categorical.astype("string").fillna("<missing>")
+        blocks.append(pd.get_dummies(text, dtype=np.float32).to_numpy(np.float32))
+    encoded = np.concatenate(blocks, axis=1)
+    require(encoded.shape[1] > 0, "data.path", "the table has no feature column besides the target")
+    return encoded
 
 
 def is_classification(target: pd.Series, target_type: str) -> bool:
@@ -47,6 +99,15 @@ def is_classification(target: pd.Series, target_type: str) -> bool:
     if not pd.api.types.is_numeric_dtype(target):
         return True
     return pd.api.types.is_integer_dtype(target) and target.nunique() <= MAX_AUTO_CLASSES
+
+
+def require_numeric_target(target: pd.Series, name: str) -> None:
+    require(
+        pd.api.types.is_numeric_dtype(target),
+        "data.target",
+        f"column {name!r} holds text, so it cannot be a regression target; set data.target_type=classification "
+        "or pick a numeric column",
+    )
 
 
 class CSVDataModule(TensorDataModule):
@@ -70,20 +131,16 @@ class CSVDataModule(TensorDataModule):
         self.test_fraction, self.split_seed = test_fraction, split_seed
 
     def load(self) -> tuple[Split, Split]:
-        frame = self.frame.dropna(subset=[self.target])
+        frame = self.frame.dropna(subset=[self.target]).reset_index(drop=True)
         target = frame[self.target]
-        x = torch.as_tensor(encode_features(frame.drop(columns=[self.target])))
         if is_classification(target, self.target_type):
             codes = pd.Categorical(target.astype("string"))
             self.class_names = list(codes.categories)
             y = torch.as_tensor(codes.codes.astype(np.int64))
         else:
-            require(
-                pd.api.types.is_numeric_dtype(target),
-                "data.target_type",
-                f"regression needs a numeric target; {self.target!r} is not",
-            )
+            require_numeric_target(target, self.target)
             y = torch.as_tensor(target.to_numpy(np.float32))
-        train_idx, test_idx = split_indices(len(x), self.test_fraction, self.split_seed)
+        train_idx, test_idx = split_indices(len(frame), self.test_fraction, self.split_seed)
+        x = torch.as_tensor(encode_features(frame.drop(columns=[self.target]), train_idx.numpy()))
         x_train, x_test = standardize(x[train_idx], x[test_idx])
         return Split(x_train, y[train_idx]), Split(x_test, y[test_idx])
