@@ -20,7 +20,6 @@ from dlr.errors import ConfigError, require
 from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics, write_record
 from dlr.studies.resume import completed_before
-from dlr.tabular.benchmark import run_benchmark
 from dlr.tabular.runner import fit_estimator
 from dlr.transfer.apply import apply_transfer
 
@@ -102,8 +101,6 @@ def _train(cfg: DictConfig, context: RunContext) -> dict:
     validate(cfg)
     console.print_config_tree(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
-    if cfg.get("tabular_benchmark"):  # experiment=tabular_benchmark: many runs, one table
-        return run_benchmark(cfg, context)
     if cfg.model.get("estimator"):  # tree ensembles, TabPFN: fitted outside Lightning, recorded alike
         return fit_estimator(cfg, context)
     if cfg.get("transfer_study"):  # experiment=transfer_study: pretrain, then fine-tune many ways

@@ -1,9 +1,11 @@
 """A reduced benchmark (two datasets, two models, a few trials) writes its table and its plot."""
 
+import faulthandler
+import json
 import random
 from pathlib import Path
 
-from dlr.run import train
+from dlr.experiments.tabular_benchmark import run_benchmark, run_trial
 from dlr.tabular.search import sample_overrides
 
 
@@ -28,7 +30,7 @@ def test_reduced_benchmark_writes_table_and_plot(make_cfg):
         'tabular_benchmark.search_spaces.random_forest={width: "choice(10, 20)"}',
         'tabular_benchmark.search_spaces.mlp={width: "choice(16, 32)", optimizer.lr: "interval(1e-3, 1e-2)"}',
     ])  # fmt: skip
-    record = train(cfg)
+    record = run_benchmark(cfg)
     assert record["status"] == "completed"
     run_dir = Path(cfg.paths.output_dir)
     assert len(list(run_dir.glob("trials/*/*/*/metrics.json"))) == 2 * 2 * 2
@@ -38,3 +40,23 @@ def test_reduced_benchmark_writes_table_and_plot(make_cfg):
     assert (run_dir / "score_vs_iterations.png").stat().st_size > 10_000
     ranks = [record["metrics"][f"rank/{model}"] for model in ("random_forest", "mlp")]
     assert sorted(ranks) == [1.0, 2.0] or ranks == [1.5, 1.5]
+
+
+def test_a_trial_that_kills_its_process_is_recorded_failed_and_the_next_runs(make_cfg, tmp_path):
+    cfg = make_cfg(["experiment=tabular_benchmark"])
+    paths = {"data_dir": cfg.paths.data_dir, "log_dir": cfg.paths.log_dir}
+    base = ["callbacks=none", "logger=none", "data=carseats", "model=random_forest", "width=10"]
+    # os.abort as the estimator class: the child dies of SIGABRT before it can write a failed record.
+    crash = [*base, "model.estimator.regressor=os.abort", "model.estimator.params=null"]
+    faulthandler.disable()  # pytest's handler would print the aborting child's stack
+    try:
+        dead = run_trial(crash, tmp_path / "trials" / "carseats" / "crash" / "000", tmp_path, paths)
+    finally:
+        faulthandler.enable()
+    assert dead["status"] == "failed" and dead["error"] == "trial process died of SIGABRT"
+    on_disk = json.loads((tmp_path / "trials" / "carseats" / "crash" / "000" / "metrics.json").read_text())
+    assert on_disk["status"] == "failed"  # not left at `running`
+    alive = run_trial(base, tmp_path / "trials" / "carseats" / "rf" / "000", tmp_path, paths)
+    assert alive["status"] == "completed" and alive["metrics"]["test/r2"] > 0.3
+    # Running again reuses the completed record instead of fitting again.
+    assert run_trial(base, tmp_path / "trials" / "carseats" / "rf" / "000", tmp_path, paths) == alive

@@ -7,7 +7,7 @@ import pytest
 from dlr.run import train
 from tests.conftest import FAST
 
-TREES = ["hist_gbm", "random_forest", "xgboost", "lightgbm"]
+TREES = ["hist_gbm", "random_forest", "xgboost", "lightgbm", "catboost"]
 
 
 @pytest.mark.parametrize("model", TREES)

@@ -9,11 +9,11 @@ import pandas as pd
 import torch
 
 from dlr.data.base import Split, TensorDataModule
-from dlr.data.csv_table import TARGET_TYPES, is_classification
+from dlr.data.csv_table import TARGET_TYPES, is_classification, require_numeric_target
 from dlr.data.preprocess import split_indices, standardize
+from dlr.data.tables.columns import assign_roles, drop_missing, encode
+from dlr.data.tables.sources import load_source
 from dlr.errors import require
-from dlr.tabular.preprocess import assign_roles, drop_missing, encode
-from dlr.tabular.sources import load_source
 
 
 class TableDataModule(TensorDataModule):
@@ -84,11 +84,7 @@ class TableDataModule(TensorDataModule):
             codes = pd.Categorical(target.astype(str))
             self.class_names = list(codes.categories)
             return torch.as_tensor(codes.codes.astype(np.int64))
-        require(
-            pd.api.types.is_numeric_dtype(target),
-            "data.target_type",
-            f"regression needs a numeric target; {self.target!r} is not",
-        )
+        require_numeric_target(target, self.target)
         values = target.to_numpy(np.float64)
         if self.log_target:
             require(
