@@ -11,6 +11,9 @@ trees) @ (leaves x training rows), never one dense matrix per tree. The effectiv
 squared norms of the rows, so they are summed over blocks of ``EVAL_BLOCK_ROWS`` evaluation rows: at most
 ``EVAL_BLOCK_ROWS * n_train`` weights exist at once (10 MB per 1,000 training rows). Gradient boosting's
 recursion needs dense (n_train x n_train) matrices; above ``MAX_BOOSTING_BYTES`` it is skipped with a notice.
+
+Time. p_hat is a mean over evaluation inputs, so a forest's is estimated (unbiased) on a seeded sample of at
+most ``MAX_EVAL_ROWS`` of them: the exact sum costs (rows x trees x leaf size).
 """
 
 import numpy as np
@@ -25,6 +28,7 @@ TREES = (DecisionTreeRegressor, DecisionTreeClassifier)
 FORESTS = (RandomForestRegressor, RandomForestClassifier)
 EVAL_BLOCK_ROWS = 1024
 MAX_BOOSTING_BYTES = 2 * 1024**3
+MAX_EVAL_ROWS = 4096
 
 
 def _leaf_indicator(tree, x: np.ndarray, values: np.ndarray) -> sparse.csr_matrix:
@@ -108,6 +112,8 @@ def is_smoother(estimator) -> bool:
 
 def _forest_effective_parameters(estimator, x_train: np.ndarray, x_eval: np.ndarray) -> float:
     """p_hat = n / |I0| * sum ||s(x0)||^2, summed over blocks of evaluation rows (bounded memory)."""
+    if len(x_eval) > MAX_EVAL_ROWS:
+        x_eval = x_eval[np.random.default_rng(0).choice(len(x_eval), MAX_EVAL_ROWS, replace=False)]
     leaves, spread = _smoother_factors(estimator, x_train, x_eval)
     squares = 0.0
     for start in range(0, len(x_eval), EVAL_BLOCK_ROWS):
