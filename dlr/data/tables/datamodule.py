@@ -121,7 +121,7 @@ class TableDataModule(TensorDataModule):
             self.class_names = list(codes.categories)
             return torch.as_tensor(codes.codes.astype(np.int64))
         require_numeric_target(target, self.target)
-        values = target.to_numpy(np.float64)
+        values = target.to_numpy(np.float64, copy=True)  # pandas 3 hands out read-only views
         if self.log_target:
             require(
                 bool((values > 0).all()),
