@@ -15,7 +15,10 @@ from dlr.preflight import config_is_valid
 def main(cfg: DictConfig) -> float | None:
     if not config_is_valid(cfg):
         return None
-    if cfg.cv.folds and cfg.cv.fold is None:  # cv.folds=k: one run per fold, their mean and std
+    # A driver runs many single runs (dlr.experiments); anything else is one run of dlr.run.
+    if cfg.get("tabular_benchmark"):  # experiment=tabular_benchmark: many trials, one table
+        from dlr.experiments.tabular_benchmark import run_benchmark as run
+    elif cfg.cv.folds and cfg.cv.fold is None:  # cv.folds=k: one run per fold, their mean and std
         from dlr.experiments.kfold import run_folds as run
     else:
         from dlr.run import train as run

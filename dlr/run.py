@@ -69,10 +69,6 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
     validate(cfg)
     console.print_config_tree(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
-    if cfg.get("tabular_benchmark"):  # experiment=tabular_benchmark: many runs, one table
-        from dlr.tabular.benchmark import run_benchmark  # pandas: only for the runs that use it
-
-        return run_benchmark(cfg, context)
     if cfg.model.get("estimator"):  # tree ensembles, TabPFN: fitted outside Lightning, recorded alike
         from dlr.tabular.runner import fit_estimator  # scikit-learn: only for the runs that use it
 

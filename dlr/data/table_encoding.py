@@ -1,6 +1,7 @@
 """A CSV table's feature encoding, fitted once and applied alike to the rows of any later table.
 
-Numbers stay numbers (a missing value takes the fitted column median); anything else is one-hot encoded
+Numbers stay numbers (a missing value takes the training rows' median; a column with no training value is
+dropped, since it carries nothing to learn from); anything else is one-hot encoded
 over the levels seen when fitting; every encoded column is then standardised with training-row statistics.
 ``predict.py`` reuses the fitted encoding on new tables, so they must have the fitted columns.
 """
@@ -9,16 +10,31 @@ import numpy as np
 import pandas as pd
 import torch
 
+from dlr import console
 from dlr.data.preprocess import standardization
 from dlr.errors import ConfigError, require
 
 
+def _impute_notice(features: pd.DataFrame) -> None:
+    missing = features.isna().sum()
+    missing = missing[missing > 0]
+    if len(missing):
+        columns = ", ".join(f"{column} ({count})" for column, count in missing.items())
+        console.error_console.print(
+            f"notice: data.path: missing values imputed (numbers: training median; text: a '<missing>' "
+            f"level) in {columns}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 class TableEncoding:
-    def __init__(self, features: pd.DataFrame):
+    def __init__(self, features: pd.DataFrame, train_rows: np.ndarray):
         numeric = features.select_dtypes(include="number")
+        train = features.iloc[train_rows]
         self.columns = list(features.columns)
-        self.numeric_columns = list(numeric.columns)
-        self.categorical_columns = [c for c in self.columns if c not in self.numeric_columns]
+        self.numeric_columns = [c for c in numeric.columns if train[c].notna().any()]
+        self.categorical_columns = [c for c in self.columns if c not in numeric.columns]
         for column in self.categorical_columns:
             if features[column].nunique() > max(100, len(features) // 2):
                 raise ConfigError(
@@ -26,8 +42,14 @@ class TableEncoding:
                     f"column {column!r} is not numeric and has too many distinct values to encode as "
                     "categories",
                 )
-        self.medians = numeric.median()
+        self.medians = train[self.numeric_columns].median()
         self.dummy_columns = list(self._dummies(features).columns)
+        require(
+            len(self.numeric_columns) + len(self.dummy_columns) > 0,
+            "data.path",
+            "the table has no feature column besides the target",
+        )
+        _impute_notice(features)
         self.mean: torch.Tensor | None = None
         self.std: torch.Tensor | None = None
 

@@ -26,7 +26,7 @@ def build_estimator(spec: DictConfig, task_type: str):
         f"model.estimator.{role}",
         f"this model has no {role}, so it cannot fit {task_type} data",
     )
-    params = OmegaConf.to_container(spec.get("params") or {}, resolve=True)
+    params = OmegaConf.to_container(spec.params, resolve=True) if spec.get("params") else {}
     return get_object(spec[role])(**params)
 
 

@@ -7,7 +7,11 @@ trials (lower scores clip to 0), so datasets of different difficulty average fai
 normalised score over datasets, and over random orders of the trials (the paper's bootstrapping of the
 search order). Ranks compare the models' final selected test scores on each dataset (1 is best).
 
-``python -m dlr.tabular.report <benchmark run dir>`` rewrites the table and plot from the files.
+With several random splits per dataset (trial folders ``<dataset>@<split>``) a model is selected on each
+split, its normalised scores and ranks are averaged over splits, and ``scores.md`` gives the raw test
+scores as mean ± standard deviation over the splits.
+
+``python -m dlr.tabular.report <benchmark run dir>`` rewrites the tables and plot from the files.
 """
 
 import json
@@ -23,23 +27,27 @@ from matplotlib import pyplot as plt  # noqa: E402  (the backend is chosen first
 from matplotlib import ticker  # noqa: E402
 
 SCORES = {"classification": "acc", "regression": "r2"}
-TABLE_FILE, CURVE_FILE, PLOT_FILE = "table.md", "curves.csv", "score_vs_iterations.png"
+TABLE_FILE, SCORE_FILE = "table.md", "scores.md"
+CURVE_FILE, PLOT_FILE = "curves.csv", "score_vs_iterations.png"
+COLUMNS = ["dataset", "split", "model", "trial", "metric", "val", "test"]
 
 
 def load_trials(bench_dir: str | Path) -> pd.DataFrame:
-    """One row per completed trial: dataset, model, trial, metric, val, test."""
+    """One row per completed trial: dataset, split, model, trial, metric, val, test."""
     rows = []
     for path in sorted(Path(bench_dir, "trials").glob("*/*/*/metrics.json")):
         record = json.loads(path.read_text())
         if record.get("status") != "completed":
             continue
-        dataset, model, trial = path.parts[-4:-1]
+        folder, model, trial = path.parts[-4:-1]
+        dataset, _, split = folder.partition("@")
         metric = SCORES[record["data"]["task_type"]]
         metrics = record["metrics"]
         val, test = (float(metrics.get(f"{stage}/{metric}", "nan")) for stage in ("val", "test"))
         rows.append(
             {
                 "dataset": dataset,
+                "split": int(split or 0),
                 "model": model,
                 "trial": int(trial),
                 "metric": metric,
@@ -47,7 +55,7 @@ def load_trials(bench_dir: str | Path) -> pd.DataFrame:
                 "test": test,
             }
         )
-    return pd.DataFrame(rows, columns=["dataset", "model", "trial", "metric", "val", "test"])
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def normalise(trials: pd.DataFrame) -> pd.Series:
@@ -73,7 +81,7 @@ def search_curves(trials: pd.DataFrame, n_shuffles: int, seed: int) -> pd.DataFr
     rng = np.random.default_rng(seed)
     rows = []
     for model, group in trials.groupby("model"):
-        per_dataset = [g.sort_values("trial") for _, g in group.groupby("dataset")]
+        per_dataset = [g.sort_values("trial") for _, g in group.groupby(["dataset", "split"])]
         n_iterations = min(len(g) for g in per_dataset)
         curves = []
         for shuffle in range(n_shuffles):
@@ -92,24 +100,44 @@ def search_curves(trials: pd.DataFrame, n_shuffles: int, seed: int) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def _selected(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset, split and model: the trial with the best validation score."""
+    return trials.loc[trials.fillna({"val": -np.inf}).groupby(["dataset", "split", "model"])["val"].idxmax()]
+
+
 def final_table(trials: pd.DataFrame) -> pd.DataFrame:
-    """Per model: the selected trial's normalised score on each dataset, their mean, and the average rank."""
-    selected = trials.loc[trials.fillna({"val": -np.inf}).groupby(["dataset", "model"])["val"].idxmax()]
-    scores = selected.pivot(index="model", columns="dataset", values="normalised")
-    ranks = selected.pivot(index="model", columns="dataset", values="test").rank(
+    """Per model: the selected trials' normalised score on each dataset, their mean, and the average rank."""
+    selected = _selected(trials).copy()
+    scores = selected.pivot_table(index="model", columns="dataset", values="normalised", aggfunc="mean")
+    selected["rank"] = selected.groupby(["dataset", "split"])["test"].rank(
         ascending=False, na_option="bottom"
     )
     table = scores.copy()
     table["mean score"] = scores.mean(axis=1)
-    table["average rank"] = ranks.mean(axis=1)
+    table["average rank"] = selected.groupby("model")["rank"].mean()
     return table.sort_values("average rank")
+
+
+def score_table(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per model and dataset: the selected trials' raw test score, as mean ± std over the splits."""
+    selected = _selected(trials)
+    stats = selected.groupby(["model", "dataset"])["test"].agg(["mean", "std", "count"]).reset_index()
+    stats["cell"] = [
+        f"{row['mean']:.3f}" if row["count"] < 2 else f"{row['mean']:.3f} ± {row['std']:.3f}"
+        for _, row in stats.iterrows()
+    ]
+    metrics = selected.groupby("dataset")["metric"].first()
+    table = stats.pivot(index="model", columns="dataset", values="cell")
+    table.columns = [f"{dataset} ({metrics[dataset]})" for dataset in table.columns]
+    return table
 
 
 def markdown(table: pd.DataFrame) -> str:
     header = ["model", *map(str, table.columns)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for model, row in table.iterrows():
-        lines.append("| " + " | ".join([str(model), *(f"{value:.3f}" for value in row)]) + " |")
+        cells = (value if isinstance(value, str) else f"{value:.3f}" for value in row)
+        lines.append("| " + " | ".join([str(model), *cells]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -135,7 +163,7 @@ def plot(curves: pd.DataFrame, path: Path) -> None:
 
 
 def write_report(bench_dir: str | Path, n_shuffles: int = 20, seed: int = 0) -> dict:
-    """Write table.md, trials.csv, curves.csv and the plot into ``bench_dir``; return the summary metrics."""
+    """Write table.md, scores.md, trials.csv, curves.csv and the plot into ``bench_dir``; return a summary."""
     bench_dir = Path(bench_dir)
     trials = load_trials(bench_dir)
     if trials.empty:
@@ -145,6 +173,7 @@ def write_report(bench_dir: str | Path, n_shuffles: int = 20, seed: int = 0) -> 
     trials.to_csv(bench_dir / "trials.csv", index=False)
     curves.to_csv(bench_dir / CURVE_FILE, index=False)
     (bench_dir / TABLE_FILE).write_text(markdown(table))
+    (bench_dir / SCORE_FILE).write_text(markdown(score_table(trials).fillna("-")))
     plot(curves, bench_dir / PLOT_FILE)
     summary = {f"rank/{model}": float(rank) for model, rank in table["average rank"].items()}
     summary.update({f"score/{model}": float(score) for model, score in table["mean score"].items()})

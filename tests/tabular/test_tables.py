@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import torch
 
+from dlr.data.tables.datamodule import TableDataModule
 from dlr.errors import ConfigError
 from dlr.run import train
-from dlr.tabular.datamodule import TableDataModule
 from tests.conftest import FAST
 
 
@@ -57,7 +57,9 @@ def test_text_column_that_cannot_be_encoded_is_a_clear_error(tmp_path):
 
 def test_regression_on_a_text_target_is_a_clear_error():
     data = TableDataModule(source="palmerpenguins", target="species", target_type="regression")
-    with pytest.raises(ConfigError, match="regression needs a numeric target"):
+    with pytest.raises(
+        ConfigError, match=r"^data.target: column 'species' holds text, so it cannot be a regression target"
+    ):
         data.setup()
 
 

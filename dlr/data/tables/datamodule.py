@@ -9,11 +9,12 @@ import pandas as pd
 import torch
 
 from dlr.data.base import Split, TensorDataModule
-from dlr.data.csv_table import TARGET_TYPES, is_classification
+from dlr.data.csv_table import TARGET_TYPES, is_classification, require_numeric_target
 from dlr.data.preprocess import split_indices, standardize
+from dlr.data.tables import mechanisms
+from dlr.data.tables.columns import assign_roles, drop_missing, encode
+from dlr.data.tables.sources import load_source
 from dlr.errors import require
-from dlr.tabular.preprocess import assign_roles, drop_missing, encode
-from dlr.tabular.sources import load_source
 
 
 class TableDataModule(TensorDataModule):
@@ -31,6 +32,9 @@ class TableDataModule(TensorDataModule):
         max_train_rows: int | None = 10_000,
         test_fraction: float = 0.2,
         split_seed: int = 0,
+        uninformative_features: float = 0.0,
+        rotate: bool = False,
+        smooth_target: float | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -45,6 +49,16 @@ class TableDataModule(TensorDataModule):
             f"must be in [0, 1], got {max_missing_fraction}",
         )
         require(0.0 < test_fraction < 1.0, "data.test_fraction", f"must be in (0, 1), got {test_fraction}")
+        require(
+            uninformative_features >= 0,
+            "data.uninformative_features",
+            f"must be >= 0 (extra columns per feature), got {uninformative_features}",
+        )
+        require(
+            smooth_target is None or smooth_target > 0,
+            "data.smooth_target",
+            f"must be null or > 0 (median distances), got {smooth_target}",
+        )
         # Read now, so a bad source or target fails before anything is built.
         frame = load_source(source, target)
         unknown = sorted(set(drop_columns or []) - set(frame.columns))
@@ -54,6 +68,11 @@ class TableDataModule(TensorDataModule):
         self.max_missing_fraction, self.high_cardinality = max_missing_fraction, high_cardinality
         self.max_categories, self.min_numerical_values = max_categories, min_numerical_values
         self.max_train_rows, self.test_fraction, self.split_seed = max_train_rows, test_fraction, split_seed
+        self.uninformative_features, self.rotate, self.smooth_target = (
+            uninformative_features,
+            rotate,
+            smooth_target,
+        )
         self.feature_info: dict | None = None
 
     def load(self) -> tuple[Split, Split]:
@@ -72,24 +91,37 @@ class TableDataModule(TensorDataModule):
         if self.max_train_rows is not None:
             # The paper's medium-sized regime truncates the training sets.
             train_idx = train_idx[: self.max_train_rows]
-        x = torch.as_tensor(encode(features, roles, train_idx.numpy(), self.split_seed))
+        x = torch.as_tensor(self._probe(encode(features, roles, train_idx.numpy(), self.split_seed)))
         y = self._targets(target)
         y_train, y_test = y[train_idx], y[test_idx]
+        if self.smooth_target is not None:
+            n_classes = len(self.class_names) if y.dtype == torch.long else None
+            smoothed = mechanisms.smooth_target(
+                x[train_idx].numpy(), y_train.numpy(), self.smooth_target, n_classes, self.split_seed
+            )
+            y_train = torch.as_tensor(smoothed)
         if y.dtype != torch.long:
             y_train, y_test = (t.squeeze(1) for t in standardize(y_train.unsqueeze(1), y_test.unsqueeze(1)))
         return Split(x[train_idx], y_train), Split(x[test_idx], y_test)
+
+    def _probe(self, x: np.ndarray) -> np.ndarray:
+        """Grinsztajn et al.'s feature probes (dlr/data/tables/mechanisms.py), when asked for."""
+        info = self.feature_info
+        if self.uninformative_features:
+            x, n_extra = mechanisms.add_uninformative(
+                x, info["n_numerical"], self.uninformative_features, self.split_seed
+            )
+            info["numerical"] += [f"uninformative_{i}" for i in range(n_extra)]
+            info["n_numerical"] += n_extra
+        return mechanisms.rotate(x, info["n_numerical"], self.split_seed) if self.rotate else x
 
     def _targets(self, target: pd.Series) -> torch.Tensor:
         if is_classification(target, self.target_type):
             codes = pd.Categorical(target.astype(str))
             self.class_names = list(codes.categories)
             return torch.as_tensor(codes.codes.astype(np.int64))
-        require(
-            pd.api.types.is_numeric_dtype(target),
-            "data.target_type",
-            f"regression needs a numeric target; {self.target!r} is not",
-        )
-        values = target.to_numpy(np.float64, copy=True)  # pandas hands out a read-only view; torch warns
+        require_numeric_target(target, self.target)
+        values = target.to_numpy(np.float64, copy=True)  # pandas 3 hands out read-only views
         if self.log_target:
             require(
                 bool((values > 0).all()),

@@ -1,0 +1,1 @@
+"""Real tables as datamodules: sources, Grinsztajn-style column preprocessing, the datamodule."""

@@ -1,0 +1,127 @@
+"""experiment=tabular_benchmark: every model on every dataset and split, a random search per model, one table.
+
+Each trial is an ordinary run of the single-run flow (Lightning for nets, the estimator path for trees),
+composed from the same configs and written to ``<run dir>/trials/<dataset>/<model>/<trial>/metrics.json``
+(``<dataset>@<split>`` when ``n_splits`` > 1). Trial 0 uses the model's defaults, as in Grinsztajn et al.
+(2022), and later trials draw from the model's search space.
+
+Each trial runs in its own process, forked from this one (which has imported everything but computed
+nothing, so the fork is cheap and safe). The child writes its record; if it dies (an error, a memory kill),
+this process records it as ``failed`` with the exit status and goes on. Re-running into the same directory
+skips the completed trials. Then ``dlr.tabular.report`` reads the files and writes the table and plot.
+"""
+
+import multiprocessing
+import random
+import signal
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from dlr import console
+from dlr.compose import compose_config
+from dlr.errors import require
+from dlr.records import read_record, write_record
+from dlr.run import RunContext, train, validate
+from dlr.tabular.report import PLOT_FILE, SCORES, TABLE_FILE, write_report
+from dlr.tabular.search import sample_overrides
+
+# The benchmark's own choices; every other command-line override reaches each trial.
+NOT_PASSED_ON = ("experiment=", "tabular_benchmark", "data=", "model=", "task_name=")
+SPLIT_SEPARATOR = "@"
+
+
+def _trial_process(overrides: list[str], run_dir: str, bench_dir: str, paths: dict[str, str]) -> None:
+    """The child: one run as a job of a sweep rooted at the benchmark, so a failure is recorded, not raised."""
+    sweep = ["hydra.mode=MULTIRUN", f"hydra.sweep.dir={bench_dir}"]
+    trial_cfg = compose_config([*overrides, *sweep], run_dir, **paths)
+    console.console.quiet = True
+    record = train(trial_cfg)
+    raise SystemExit(0 if record is not None and record.get("status") == "completed" else 1)
+
+
+def _exit_reason(exit_code: int) -> str:
+    if exit_code < 0:
+        name = signal.Signals(-exit_code).name
+        hint = " (killed: out of memory?)" if name == "SIGKILL" else ""
+        return f"trial process died of {name}{hint}"
+    return f"trial process exited with status {exit_code}"
+
+
+def run_trial(overrides: list[str], run_dir: Path, bench_dir: Path, paths: dict[str, str]) -> dict:
+    """One trial in a forked child; a completed earlier record is reused, a dead child is recorded as failed."""
+    earlier = read_record(run_dir)
+    if earlier is not None and earlier.get("status") == "completed" and earlier.get("overrides") == overrides:
+        return earlier
+    child = multiprocessing.get_context("fork").Process(
+        target=_trial_process, args=(overrides, str(run_dir), str(bench_dir), paths)
+    )
+    child.start()
+    child.join()
+    record = read_record(run_dir) or {"overrides": overrides, "run_dir": str(run_dir)}
+    if record.get("status") not in ("completed", "failed"):  # it died before it could say why
+        record.update(status="failed", error=_exit_reason(child.exitcode))
+        write_record(run_dir, record)
+    return record
+
+
+def _trials(spec: DictConfig, seed: int):
+    """(dataset, split, model, trial number, sampled overrides) for every trial, in the order they run."""
+    spaces = OmegaConf.to_container(spec.search_spaces, resolve=False) or {}
+    for dataset in spec.datasets:
+        for split in range(spec.n_splits):
+            for model in spec.models:
+                # The same search points on every split, so splits measure the data's noise, not the search's.
+                rng = random.Random(f"{seed}/{dataset}/{model}")
+                for trial in range(spec.n_trials):
+                    sampled = sample_overrides(spaces.get(model) or {}, rng) if trial else []
+                    yield dataset, split, model, trial, sampled
+
+
+def run_benchmark(cfg: DictConfig) -> dict | None:
+    """The driver behind ``train.py experiment=tabular_benchmark``; returns the benchmark's own record."""
+    context = RunContext(cfg)
+    try:
+        return _run(cfg, context)
+    except (Exception, KeyboardInterrupt) as error:
+        context.fail(error)
+        return None
+
+
+def _run(cfg: DictConfig, context: RunContext) -> dict:
+    validate(cfg)
+    spec = cfg.tabular_benchmark
+    require(spec.n_trials >= 1, "tabular_benchmark.n_trials", f"must be >= 1, got {spec.n_trials}")
+    require(spec.n_splits >= 1, "tabular_benchmark.n_splits", f"must be >= 1, got {spec.n_splits}")
+    bench_dir = Path(context.run_dir)
+    paths = {"data_dir": str(cfg.paths.data_dir), "log_dir": str(cfg.paths.log_dir)}
+    passed_on = [o for o in context.record["overrides"] if not o.lstrip("+~").startswith(NOT_PASSED_ON)]
+    for dataset, split, model, trial, sampled in _trials(spec, cfg.seed):
+        name = dataset if spec.n_splits == 1 else f"{dataset}{SPLIT_SEPARATOR}{split}"
+        overrides = [*spec.trial_overrides, *passed_on, f"data={dataset}", f"model={model}", *sampled]
+        if spec.n_splits > 1:
+            overrides.append(f"data.split_seed={split}")
+        record = run_trial(overrides, bench_dir / "trials" / name / model / f"{trial:03d}", bench_dir, paths)
+        _report_trial(name, model, trial, record)
+    metrics = write_report(bench_dir, spec.n_shuffles, cfg.seed)
+    record = context.finish(
+        status="completed" if metrics else "failed",
+        metrics=metrics,
+        table=str(bench_dir / TABLE_FILE),
+        plot=str(bench_dir / PLOT_FILE),
+    )
+    console.console.print((bench_dir / TABLE_FILE).read_text() if metrics else "no trial completed")
+    return record
+
+
+def _report_trial(dataset: str, model: str, trial: int, record: dict) -> None:
+    if record.get("status") != "completed":
+        console.console.print(
+            f"{dataset} {model} #{trial}: failed ({record.get('error', 'see its metrics.json')})"
+        )
+        return
+    metric = SCORES[record["data"]["task_type"]]
+    values = {stage: record["metrics"].get(f"{stage}/{metric}", float("nan")) for stage in ("val", "test")}
+    console.console.print(
+        f"{dataset} {model} #{trial}: val/{metric}={values['val']:.4f} test/{metric}={values['test']:.4f}"
+    )

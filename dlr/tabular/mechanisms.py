@@ -1,0 +1,119 @@
+"""The figure of a mechanism sweep (experiment=tabular_mechanisms): test score against the probe, per model.
+
+Reads every run record of a sweep directory, finds the ``data.*`` probe the sweep varied
+(``uninformative_features``, ``rotate``, ``smooth_target``) and plots each model's test score (accuracy or
+R2), mean ± std over the swept ``data.split_seed``, against it: trees solid, nets dashed, as in Grinsztajn
+et al. (2022), Figures 2, 4 and 5. ``experiment=tabular_mechanisms`` installs :class:`MechanismFigures` as the
+sweep's callback, so the figure is written when the sweep ends; ``python -m dlr.tabular.mechanisms <sweep
+dir>`` writes it again (``mechanism_<probe>.png`` and ``.csv`` in the sweep directory).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt  # noqa: E402  (the backend is chosen first)
+from omegaconf import DictConfig  # noqa: E402
+
+from dlr import console  # noqa: E402
+from dlr.studies.hydra_callback import SweepCallback  # noqa: E402
+from dlr.tabular.report import SCORES  # noqa: E402
+
+PROBES = {
+    "uninformative_features": "uninformative features added (per original feature)",
+    "rotate": "features randomly rotated",
+    "smooth_target": "training target smoothing (length scale, median distances)",
+}
+
+
+def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
+    """One row per completed run: model, family (tree or net), probe, value, score, metric."""
+    rows = []
+    for path in sorted(Path(sweep_dir).glob("*/metrics.json")):
+        record = json.loads(path.read_text())
+        if record.get("status") != "completed":
+            continue
+        overrides = dict(o.split("=", 1) for o in record["overrides"] if "=" in o)
+        probes = [key for key in PROBES if f"data.{key}" in overrides]
+        if len(probes) != 1:
+            continue
+        metric = SCORES[record["data"]["task_type"]]
+        rows.append(
+            {
+                "model": overrides.get("model", "mlp"),
+                "family": "tree" if record.get("estimator") else "net",
+                "probe": probes[0],
+                "value": overrides[f"data.{probes[0]}"],
+                "split": int(overrides.get("data.split_seed", 0)),
+                "score": float(record["metrics"][f"test/{metric}"]),
+                "metric": metric,
+            }
+        )
+    return pd.DataFrame(rows, columns=["model", "family", "probe", "value", "split", "score", "metric"])
+
+
+def _ordered_values(values: pd.Series) -> list[str]:
+    """Numbers in numeric order, with ``null`` (no probe) first; anything else as it sorts."""
+
+    def key(text: str):
+        if text.lower() in ("null", "none", "false"):
+            return (0, 0.0)
+        try:
+            return (1, float(text))
+        except ValueError:
+            return (2, 0.0)
+
+    return sorted(values.unique(), key=key)
+
+
+def plot_probe(runs: pd.DataFrame, path: Path) -> None:
+    probe = runs["probe"].iloc[0]
+    values = _ordered_values(runs["value"])
+    positions = {value: i for i, value in enumerate(values)}
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for (family, model), group in runs.groupby(["family", "model"]):
+        stats = group.groupby("value")["score"].agg(["mean", "std"]).fillna(0.0)
+        stats = stats.assign(position=stats.index.map(positions)).sort_values("position")
+        axes.errorbar(
+            stats["position"], stats["mean"], yerr=stats["std"], marker="o", capsize=3,
+            linestyle="-" if family == "tree" else "--", label=f"{model} ({family})",
+        )  # fmt: skip
+    labels = ["none" if value.lower() in ("null", "none") else value.lower() for value in values]
+    axes.set_xticks(range(len(values)), labels)
+    n_splits = runs["split"].nunique()
+    axes.set(
+        xlabel=PROBES[probe],
+        ylabel=f"test {runs['metric'].iloc[0]} (mean ± std, {n_splits} split{'s' * (n_splits > 1)})",
+    )
+    axes.set_title("trees (solid) and neural networks (dashed)", fontsize=10)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def write_figures(sweep_dir: str | Path) -> list[Path]:
+    sweep_dir = Path(sweep_dir)
+    written = []
+    for probe, runs in load_runs(sweep_dir).groupby("probe"):
+        runs.to_csv(sweep_dir / f"mechanism_{probe}.csv", index=False)
+        plot_probe(runs, sweep_dir / f"mechanism_{probe}.png")
+        written.append(sweep_dir / f"mechanism_{probe}.png")
+    return written
+
+
+class MechanismFigures(SweepCallback):
+    """The sweep callback of experiment=tabular_mechanisms: the usual thread split, then the probe's figure."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        for path in write_figures(config.hydra.sweep.dir):
+            console.console.print(f"mechanism figure: [bold]{path}[/]")
+
+
+if __name__ == "__main__":
+    print(json.dumps([str(path) for path in write_figures(sys.argv[1])]))
