@@ -18,6 +18,8 @@ def main(cfg: DictConfig) -> float | None:
     # A driver runs many single runs (dlr.experiments); anything else is one run of dlr.run.
     if cfg.get("tabular_benchmark"):  # experiment=tabular_benchmark: many trials, one table
         from dlr.experiments.tabular_benchmark import run_benchmark as run
+    elif cfg.get("transfer_study"):  # experiment=transfer_study: pretrain, then fine-tune many ways
+        from dlr.experiments.transfer_study import run_transfer_study as run
     elif cfg.cv.folds and cfg.cv.fold is None:  # cv.folds=k: one run per fold, their mean and std
         from dlr.experiments.kfold import run_folds as run
     else:

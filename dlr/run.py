@@ -73,10 +73,6 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         from dlr.tabular.runner import fit_estimator  # scikit-learn: only for the runs that use it
 
         return fit_estimator(cfg, context)
-    if cfg.get("transfer_study"):  # experiment=transfer_study: pretrain, then fine-tune many ways
-        from dlr.studies.transfer_study import run_transfer_study  # here: the study itself calls train()
-
-        return run_transfer_study(cfg, context)
     datamodule = build.build_datamodule(cfg)
     task = build.build_task(cfg, datamodule)
     transfer_callbacks = apply_transfer(task, cfg.get("transfer"), context.run_dir)  # load, freeze, LoRA, ...

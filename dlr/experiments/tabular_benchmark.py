@@ -5,64 +5,26 @@ composed from the same configs and written to ``<run dir>/trials/<dataset>/<mode
 (``<dataset>@<split>`` when ``n_splits`` > 1). Trial 0 uses the model's defaults, as in Grinsztajn et al.
 (2022), and later trials draw from the model's search space.
 
-Each trial runs in its own process, forked from this one (which has imported everything but computed
-nothing, so the fork is cheap and safe). The child writes its record; if it dies (an error, a memory kill),
-this process records it as ``failed`` with the exit status and goes on. Re-running into the same directory
+Each trial runs in its own forked process (:mod:`dlr.experiments.child_runs`): if it dies (an error, a
+memory kill), it is recorded as ``failed`` with the exit status and the benchmark goes on. Re-running into the same directory
 skips the completed trials. Then ``dlr.tabular.report`` reads the files and writes the table and plot.
 """
 
-import multiprocessing
 import random
-import signal
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
-from dlr.compose import compose_config
 from dlr.errors import require
-from dlr.records import read_record, write_record
-from dlr.run import RunContext, train, validate
+from dlr.experiments.child_runs import run_in_child
+from dlr.run import RunContext, validate
 from dlr.tabular.report import PLOT_FILE, SCORES, TABLE_FILE, write_report
 from dlr.tabular.search import sample_overrides
 
 # The benchmark's own choices; every other command-line override reaches each trial.
 NOT_PASSED_ON = ("experiment=", "tabular_benchmark", "data=", "model=", "task_name=")
 SPLIT_SEPARATOR = "@"
-
-
-def _trial_process(overrides: list[str], run_dir: str, bench_dir: str, paths: dict[str, str]) -> None:
-    """The child: one run as a job of a sweep rooted at the benchmark, so a failure is recorded, not raised."""
-    sweep = ["hydra.mode=MULTIRUN", f"hydra.sweep.dir={bench_dir}"]
-    trial_cfg = compose_config([*overrides, *sweep], run_dir, **paths)
-    console.console.quiet = True
-    record = train(trial_cfg)
-    raise SystemExit(0 if record is not None and record.get("status") == "completed" else 1)
-
-
-def _exit_reason(exit_code: int) -> str:
-    if exit_code < 0:
-        name = signal.Signals(-exit_code).name
-        hint = " (killed: out of memory?)" if name == "SIGKILL" else ""
-        return f"trial process died of {name}{hint}"
-    return f"trial process exited with status {exit_code}"
-
-
-def run_trial(overrides: list[str], run_dir: Path, bench_dir: Path, paths: dict[str, str]) -> dict:
-    """One trial in a forked child; a completed earlier record is reused, a dead child is recorded as failed."""
-    earlier = read_record(run_dir)
-    if earlier is not None and earlier.get("status") == "completed" and earlier.get("overrides") == overrides:
-        return earlier
-    child = multiprocessing.get_context("fork").Process(
-        target=_trial_process, args=(overrides, str(run_dir), str(bench_dir), paths)
-    )
-    child.start()
-    child.join()
-    record = read_record(run_dir) or {"overrides": overrides, "run_dir": str(run_dir)}
-    if record.get("status") not in ("completed", "failed"):  # it died before it could say why
-        record.update(status="failed", error=_exit_reason(child.exitcode))
-        write_record(run_dir, record)
-    return record
 
 
 def _trials(spec: DictConfig, seed: int):
@@ -101,7 +63,9 @@ def _run(cfg: DictConfig, context: RunContext) -> dict:
         overrides = [*spec.trial_overrides, *passed_on, f"data={dataset}", f"model={model}", *sampled]
         if spec.n_splits > 1:
             overrides.append(f"data.split_seed={split}")
-        record = run_trial(overrides, bench_dir / "trials" / name / model / f"{trial:03d}", bench_dir, paths)
+        record = run_in_child(
+            overrides, bench_dir / "trials" / name / model / f"{trial:03d}", bench_dir, paths
+        )
         _report_trial(name, model, trial, record)
     metrics = write_report(bench_dir, spec.n_shuffles, cfg.seed)
     record = context.finish(

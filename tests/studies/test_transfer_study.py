@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from dlr.run import train
+from dlr.experiments.transfer_study import run_transfer_study
 
 REDUCED = [
     "experiment=transfer_study",
@@ -18,7 +18,7 @@ REDUCED = [
 
 def test_pretraining_beats_scratch_with_few_labels(make_cfg):
     cfg = make_cfg(REDUCED)
-    record = train(cfg)
+    record = run_transfer_study(cfg)
     metrics = record["metrics"]
     assert metrics["pretrain/test_acc"] > 0.6  # digits 0-4: chance is 0.2
     scratch = metrics["scratch/n10/test_acc"]

@@ -5,7 +5,8 @@ import json
 import random
 from pathlib import Path
 
-from dlr.experiments.tabular_benchmark import run_benchmark, run_trial
+from dlr.experiments.child_runs import run_in_child
+from dlr.experiments.tabular_benchmark import run_benchmark
 from dlr.tabular.search import sample_overrides
 
 
@@ -58,13 +59,13 @@ def test_a_trial_that_kills_its_process_is_recorded_failed_and_the_next_runs(mak
     crash = [*base, "model.estimator.regressor=os.abort", "model.estimator.params=null"]
     faulthandler.disable()  # pytest's handler would print the aborting child's stack
     try:
-        dead = run_trial(crash, tmp_path / "trials" / "carseats" / "crash" / "000", tmp_path, paths)
+        dead = run_in_child(crash, tmp_path / "trials" / "carseats" / "crash" / "000", tmp_path, paths)
     finally:
         faulthandler.enable()
-    assert dead["status"] == "failed" and dead["error"] == "trial process died of SIGABRT"
+    assert dead["status"] == "failed" and dead["error"] == "run process died of SIGABRT"
     on_disk = json.loads((tmp_path / "trials" / "carseats" / "crash" / "000" / "metrics.json").read_text())
     assert on_disk["status"] == "failed"  # not left at `running`
-    alive = run_trial(base, tmp_path / "trials" / "carseats" / "rf" / "000", tmp_path, paths)
+    alive = run_in_child(base, tmp_path / "trials" / "carseats" / "rf" / "000", tmp_path, paths)
     assert alive["status"] == "completed" and alive["metrics"]["test/r2"] > 0.3
     # Running again reuses the completed record instead of fitting again.
-    assert run_trial(base, tmp_path / "trials" / "carseats" / "rf" / "000", tmp_path, paths) == alive
+    assert run_in_child(base, tmp_path / "trials" / "carseats" / "rf" / "000", tmp_path, paths) == alive

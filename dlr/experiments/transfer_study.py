@@ -2,8 +2,8 @@
 
 Pretrain once on some classes (mnist1d 0-4), then fine-tune on the others (5-9) with few labels per class,
 under each strategy of ``transfer_study.strategies`` (scratch, linear probe, freeze-first-k, LoRA, full
-fine-tuning). Every run is an ordinary dlr run in a subdirectory; the table and plot are built from their
-``metrics.json`` files: ``results.csv``, ``results.md`` and ``transfer_study.png`` in the study's directory.
+fine-tuning). Every run is an ordinary dlr run in a subdirectory, in its own process
+(:mod:`dlr.experiments.child_runs`); the table and plot are built from their ``metrics.json`` files: ``results.csv``, ``results.md`` and ``transfer_study.png`` in the study's directory.
 """
 
 from pathlib import Path
@@ -17,26 +17,22 @@ from matplotlib.ticker import NullFormatter  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
 from dlr import console  # noqa: E402
-from dlr.compose import compose_config  # noqa: E402
 from dlr.errors import require  # noqa: E402
-from dlr.records import read_record  # noqa: E402
+from dlr.experiments.child_runs import run_in_child  # noqa: E402
+from dlr.run import validate  # noqa: E402
+from dlr.run_context import RunContext  # noqa: E402
 
 PLOT_NAME = "transfer_study.png"
 
 
-def _run(overrides: list[str], run_dir: Path, cfg: DictConfig) -> dict:
+def _run(overrides: list[str], run_dir: Path, study_dir: Path, cfg: DictConfig) -> dict:
     """One ordinary dlr run (skipped when its directory already holds a completed record)."""
-    from dlr.run import train  # here: dlr.run dispatches to this module
-
-    earlier = read_record(run_dir)
-    if earlier is not None and earlier.get("status") == "completed":
-        return earlier
-    run_cfg = compose_config(overrides, run_dir, data_dir=cfg.paths.data_dir, log_dir=cfg.paths.log_dir)
-    record = train(run_cfg)
+    paths = {"data_dir": str(cfg.paths.data_dir), "log_dir": str(cfg.paths.log_dir)}
+    record = run_in_child(overrides, run_dir, study_dir, paths)
     require(
-        record is not None and record.get("status") == "completed",
+        record.get("status") == "completed",
         "transfer_study",
-        f"run {run_dir} failed; see its metrics.json",
+        f"run {run_dir} failed ({record.get('error')}); see its metrics.json",
     )
     return record
 
@@ -51,7 +47,18 @@ def _checkpoint(record: dict) -> str:
     return path
 
 
-def run_transfer_study(cfg: DictConfig, context) -> dict:
+def run_transfer_study(cfg: DictConfig) -> dict | None:
+    """The driver behind ``train.py experiment=transfer_study``; returns the study's own record."""
+    context = RunContext(cfg)
+    try:
+        return _study(cfg, context)
+    except Exception as error:
+        context.fail(error)
+        return None
+
+
+def _study(cfg: DictConfig, context: RunContext) -> dict:
+    validate(cfg)
     spec = OmegaConf.to_container(cfg.transfer_study, resolve=True)
     study_dir = Path(context.run_dir)
     # Every run sees the command's own overrides (experiment=transfer_study, user tweaks), without the study node.
@@ -63,7 +70,7 @@ def run_transfer_study(cfg: DictConfig, context) -> dict:
         f"trainer.max_epochs={first['max_epochs']}",
         *first["overrides"],
     ]
-    pretrain = _run([*base, *pretrain_overrides], study_dir / "pretrain", cfg)
+    pretrain = _run([*base, *pretrain_overrides], study_dir / "pretrain", study_dir, cfg)
     checkpoint = _checkpoint(pretrain)
     rows = []
     then = spec["finetune"]
@@ -85,7 +92,7 @@ def run_transfer_study(cfg: DictConfig, context) -> dict:
                 ]
                 if strategy["pretrained"]:  # a new head: the same number of classes, but other ones
                     overrides += [f"transfer.checkpoint={checkpoint}", "transfer.reset_head=true"]
-                record = _run(overrides, study_dir / f"{name}_n{n}_seed{seed}", cfg)
+                record = _run(overrides, study_dir / f"{name}_n{n}_seed{seed}", study_dir, cfg)
                 metrics = record["metrics"]
                 rows.append(
                     {
