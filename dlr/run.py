@@ -21,8 +21,8 @@ from dlr.finite_loss import FiniteLossGuard
 from dlr.interrupts import STOPS, RunInterrupted
 from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics
+from dlr.resume import completed_before, interrupted_checkpoint
 from dlr.run_context import RunContext
-from dlr.studies.resume import completed_before, interrupted_checkpoint
 from dlr.transfer.apply import apply_transfer
 from dlr.validation import validate_config
 

@@ -17,8 +17,8 @@ from dlr import console
 from dlr.data.folds import check_fold
 from dlr.errors import ConfigError
 from dlr.records import read_record, write_record
+from dlr.resume import completed_before
 from dlr.run import RunContext, train
-from dlr.studies.resume import completed_before
 
 
 def fold_config(cfg: DictConfig, fold: int) -> DictConfig:

@@ -15,8 +15,8 @@ from omegaconf import DictConfig, OmegaConf
 from dlr import build, console
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
+from dlr.resume import completed_before
 from dlr.run import RunContext, _save_label_noise, validate
-from dlr.studies.resume import completed_before
 from dlr.tasks.supervised import SupervisedTask
 
 CHECKPOINT = "checkpoints/last.ckpt"

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dlr.analysis.theory import THEORIES
 from dlr.studies.aggregate import swept_keys
 from dlr.studies.plot_style import (
     capacity_arrows,
@@ -27,7 +28,6 @@ from dlr.studies.plot_style import (
     save,
     scale_of,
 )
-from dlr.studies.theory import THEORIES
 
 CURVES_NAME = "double_descent.png"
 EFFECTIVE_NAME = "effective_parameters.png"

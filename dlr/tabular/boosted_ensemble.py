@@ -10,9 +10,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import GradientBoostingRegressor
 
+from dlr.analysis.effective_parameters import effective_parameters
+from dlr.analysis.tree_smoothers import smoother_weights
 from dlr.errors import require
-from dlr.studies.effective_parameters import effective_parameters
-from dlr.studies.tree_smoothers import smoother_weights
 
 
 class BoostedEnsemble(RegressorMixin, BaseEstimator):

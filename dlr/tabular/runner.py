@@ -12,7 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from threadpoolctl import threadpool_limits
 
 from dlr import build, console
-from dlr.studies.tree_smoothers import effective_parameter_metrics
+from dlr.analysis.tree_smoothers import effective_parameter_metrics
 from dlr.tabular.estimators import build_estimator, score
 from dlr.tabular.leaves import leaf_count
 

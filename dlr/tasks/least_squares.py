@@ -10,8 +10,8 @@ smoothers, so the task also logs their effective parameters ``effective/p_train`
 import torch
 import torch.nn.functional as F
 
+from dlr.analysis.effective_parameters import effective_parameters
 from dlr.errors import require
-from dlr.studies.effective_parameters import effective_parameters
 from dlr.tasks.supervised import SupervisedTask
 
 

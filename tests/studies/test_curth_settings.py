@@ -6,10 +6,10 @@ import pytest
 import torch
 from sklearn.ensemble import RandomForestRegressor
 
+from dlr.analysis.effective_parameters import effective_parameters
+from dlr.analysis.tree_smoothers import effective_parameter_metrics
 from dlr.nets.principal_features import PrincipalComponentFeatures
 from dlr.nets.random_features import FeatureRegression, RandomFourierFeatures
-from dlr.studies.effective_parameters import effective_parameters
-from dlr.studies.tree_smoothers import effective_parameter_metrics
 from dlr.tabular.boosted_ensemble import BoostedEnsemble
 from tests.conftest import run_cli
 

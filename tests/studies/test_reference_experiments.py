@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from dlr import build
+from dlr.analysis.theory import min_norm_risk
 from dlr.run import train
-from dlr.studies.theory import min_norm_risk
 
 
 def _fit(cfg) -> tuple[float, float]:

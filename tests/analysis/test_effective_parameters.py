@@ -6,9 +6,9 @@ import torch
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor
 from sklearn.tree import DecisionTreeRegressor
 
+from dlr.analysis.effective_parameters import effective_parameters
+from dlr.analysis.tree_smoothers import effective_parameter_metrics, smoother_weights
 from dlr.nets.random_features import RandomFourierFeatures
-from dlr.studies.effective_parameters import effective_parameters
-from dlr.studies.tree_smoothers import effective_parameter_metrics, smoother_weights
 
 
 def _regression(n: int, m: int, seed: int = 0):

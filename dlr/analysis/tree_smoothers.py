@@ -22,7 +22,7 @@ from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier, 
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from dlr import console
-from dlr.studies.effective_parameters import effective_parameters
+from dlr.analysis.effective_parameters import effective_parameters
 
 TREES = (DecisionTreeRegressor, DecisionTreeClassifier)
 FORESTS = (RandomForestRegressor, RandomForestClassifier)
