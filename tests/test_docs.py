@@ -20,8 +20,7 @@ How a command is run (one rule each, so a new command in the docs is picked up w
   ``completed`` metrics.json; ``python -m pytest`` commands only collect (the suite is this suite).
   A command shown with its output (``$ cmd`` then lines) must print those lines; if it exits non-zero
   (an error example) it must leave no run looking completed.
-- ``SKIPPED``: what this machine cannot run, with the reason. ``XFAIL``: commands fixed on another branch;
-  the lead deletes those entries at merge.
+- ``SKIPPED``: what this machine cannot run, with the reason. Any other skip is a defect.
 """
 
 import json
@@ -63,6 +62,7 @@ BUDGET: list[tuple[str, list[str]]] = [
         r"experiment=tabular_benchmark",
         [
             "tabular_benchmark.n_trials=1",
+            "tabular_benchmark.n_splits=1",
             "tabular_benchmark.n_shuffles=2",
             "tabular_benchmark.datasets=[penguins]",
             "tabular_benchmark.models=[hist_gbm,mlp]",
@@ -71,6 +71,7 @@ BUDGET: list[tuple[str, list[str]]] = [
     (r"^python -m pytest", ["--collect-only", "-q"]),
     (r"^python scripts/bench_(inference|training)\.py", ["--width", "256", "--rounds", "1"]),
     (r"^python scripts/memory_generalisation\.py", ["--epochs", "1"]),
+    (r"^python scripts/bench_sweep\.py", ["--epochs", "1", "--widths", "4,8"]),
     (r"^python scripts/hopfield_capacity\.py", ["--n-units", "64", "--points", "3", "--trials", "1"]),
 ]
 
@@ -79,11 +80,6 @@ SKIPPED: dict[str, str] = {
     r"launcher=submitit_slurm": "needs a SLURM cluster (sbatch and a partition)",
     r"gpu_checks\.sh": "needs a GPU",
     r"^wandb sync": "needs network and a W&B account",
-    r"^python scripts/bench_sweep\.py": "being rewritten on branch h-science, whose tests run it (over 25 min here)",
-}
-
-XFAIL: dict[str, str] = {
-    r"data=csv data\.path=my\.csv": "numeric CSV: fixed on branch h-tabular",
 }
 
 PLACEHOLDER_GLOBS = {"<benchmark run dir>": "outputs/runs/*/*"}
@@ -128,8 +124,7 @@ def workspace(tmp_path_factory, request):
 def marks(command: DocCommand) -> list:
     if skipped := first_match(SKIPPED, command.text):
         return [pytest.mark.skip(reason=skipped)]
-    failing = first_match(XFAIL, command.text)
-    return [pytest.mark.xfail(strict=False, reason=failing)] if failing else []
+    return []
 
 
 @pytest.mark.parametrize("command", [pytest.param(c, id=c.id, marks=marks(c)) for c in COMMANDS])
@@ -159,5 +154,5 @@ def test_doc_command_runs_as_written(command: DocCommand, workspace: Workspace):
 
 
 def test_every_skipped_command_is_still_in_the_docs():
-    for pattern in [*SKIPPED, *XFAIL]:
+    for pattern in SKIPPED:
         assert any(re.search(pattern, c.text) for c in COMMANDS), f"no doc command matches {pattern!r}"

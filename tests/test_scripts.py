@@ -19,10 +19,12 @@ TINY_ARGS = {
     "zoo_table.py": ["--only", "perceptron", "--max-epochs", "1", "--out", "{tmp}/zoo_table.md"],
     "hopfield_capacity.py": ["--n-units", "32", "--points", "2", "--trials", "1", "--out", "{tmp}/h.png"],
     "memory_generalisation.py": ["--epochs", "1", "--out", "{tmp}/memory_generalisation"],
+    "bench_startup.py": ["--repeats", "1", "--repeats-run", "1"],
 }
 NOT_RUN = {
     "gpu_checks.py": "needs a GPU (scripts/gpu_checks.sh)",
-    "bench_sweep.py": "being rewritten on branch h-science, which tests it",
+    "bench_sweep.py": "tests/test_docs.py runs the docs' commands of it, with a tiny budget",
+    "gpu_stacked_check.py": "tests/experiments/test_stacked_launcher.py runs it on the CPU",
     "aggregate.py": "reads a sweep directory; tests/test_docs.py runs it on a real sweep",
 }
 
@@ -40,8 +42,8 @@ def runner():
     server.close()
 
 
-# Trains three memory nets for an epoch each: over a minute on the shared cores.
-SLOW = {"memory_generalisation.py"}
+# Over a minute on the shared cores: three memory nets an epoch each; the default run, timed end to end.
+SLOW = {"memory_generalisation.py", "bench_startup.py"}
 
 
 @pytest.mark.parametrize(
