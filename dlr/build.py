@@ -102,7 +102,8 @@ def build_callbacks(cfg: DictConfig, validation: bool = True) -> list[pl.Callbac
 
 def job_name(cfg: DictConfig, run_dir: str) -> str:
     """A job by what makes it differ: its command-line overrides (``width=64,seed=1``), else its directory."""
-    overrides = list(HydraConfig.get().overrides.task)
+    # The stacked launcher's workers build a member's loggers outside a Hydra job: no overrides there.
+    overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
     fold = (cfg.get("cv") or {}).get("fold")
     if fold is not None and not any(o.startswith("cv.fold=") for o in overrides):
         overrides.append(f"cv.fold={fold}")

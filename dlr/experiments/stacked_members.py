@@ -60,7 +60,8 @@ def prepare_member(prepared: list[Member], cfg: DictConfig) -> float | None:
     except Exception as error:
         context.fail(error)
         return None
-    prepared.append(Member(cfg, context, datamodule, task))
+    # Resolved here, inside the Hydra job: the workers that train and record the member run outside one.
+    prepared.append(Member(OmegaConf.create(task.run_config), context, datamodule, task))
     return None
 
 
