@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -34,3 +35,16 @@ def compose_config(
     with open_dict(cfg):
         del cfg.hydra
     return cfg
+
+
+def zoo_torch_models() -> dict[str, list[str]]:
+    """Each ``model=`` option with a ``zoo:`` block that trains a torch net: its zoo overrides, without their
+    epoch budget (the caller sets its own). Estimators (trees, TabPFN: an ``estimator:`` key) fit outside
+    torch; ``minilm`` needs its text model's weights, so neither has a device to check."""
+    models = {}
+    for path in sorted((CONF_DIR / "model").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text()) or {}
+        block = spec.get("zoo")
+        if block and "estimator" not in spec and path.stem != "minilm":
+            models[path.stem] = [o for o in block.get("overrides", []) if "max_epochs" not in o]
+    return models

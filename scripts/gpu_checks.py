@@ -22,28 +22,18 @@ import traceback
 from pathlib import Path
 
 import torch
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dlr.build import build_datamodule, build_task  # noqa: E402
-from dlr.compose import CONF_DIR, compose_config  # noqa: E402
+from dlr.compose import compose_config, zoo_torch_models  # noqa: E402
 from dlr.evaluate import evaluate  # noqa: E402
 from dlr.run import train  # noqa: E402
 
 QUIET = ["callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]
 FEW_STEPS = ["trainer.max_epochs=1", "trainer.limit_train_batches=3", "trainer.limit_val_batches=1"]
 QUICK = ["trainer=gpu", *QUIET, "trainer.max_epochs=1", "data.num_samples=2000"]
-NOT_TORCH = {
-    "decision_tree",
-    "gradient_boosting",
-    "hist_gbm",
-    "lightgbm",
-    "random_forest",
-    "xgboost",
-    "tabpfn",
-}
 RUNS = {
     "precision/32-true": [],
     "precision/16-mixed": ["precision=16-mixed"],
@@ -68,13 +58,10 @@ KEPT = ("test/acc", "delta/test/acc", "memory/measured/peak_cuda_allocated_bytes
 
 
 def zoo_runs() -> dict[str, list[str]]:
-    runs = {}
-    for path in sorted((CONF_DIR / "model").glob("*.yaml")):
-        block = (yaml.safe_load(path.read_text()) or {}).get("zoo")
-        if block and path.stem not in NOT_TORCH | {"minilm"}:
-            own = [o for o in block.get("overrides", []) if "max_epochs" not in o]
-            runs[f"zoo/{path.stem}"] = ["trainer=gpu", *QUIET, f"model={path.stem}", *own, *FEW_STEPS]
-    return runs
+    return {
+        f"zoo/{name}": ["trainer=gpu", *QUIET, f"model={name}", *own, *FEW_STEPS]
+        for name, own in zoo_torch_models().items()
+    }
 
 
 def run_flow(name: str, overrides: list[str], root: Path, dry: bool) -> dict:

@@ -14,9 +14,8 @@ is marked slow.
 
 import pytest
 import torch
-import yaml
 
-from dlr.compose import CONF_DIR
+from dlr.compose import zoo_torch_models
 from dlr.run import train
 from tests.fake_device import DEVICE, DataConstructors, FakeAccelerator, FakeDeviceTensor
 
@@ -33,30 +32,7 @@ TINY = [
 EPOCHS = {"dbn": ["trainer.max_epochs=3", "model.task.pretrain_epochs=1"]}
 # Rules that build tensors themselves (readouts, couplings, counts, corruption): the default suite's share.
 RULE_BASED = ["elm", "bm", "hopfield", "markov_chain", "least_squares"]
-# Fitted outside Lightning (trees, TabPFN) or needing a downloaded text model: no torch device to check.
-NOT_TORCH = {
-    "decision_tree",
-    "gradient_boosting",
-    "hist_gbm",
-    "lightgbm",
-    "random_forest",
-    "xgboost",
-    "tabpfn",
-}
-
-
-def zoo_overrides() -> dict[str, list[str]]:
-    zoo = {}
-    for path in sorted((CONF_DIR / "model").glob("*.yaml")):
-        block = (yaml.safe_load(path.read_text()) or {}).get("zoo")
-        if block and path.stem not in NOT_TORCH and path.stem != "minilm":
-            zoo[path.stem] = [
-                override for override in block.get("overrides", []) if "max_epochs" not in override
-            ]
-    return zoo
-
-
-ZOO = zoo_overrides()
+ZOO = zoo_torch_models()
 REST = sorted(set(ZOO) - set(RULE_BASED))
 
 
