@@ -150,7 +150,7 @@ def log_final_metrics(loggers: list, config: dict, metrics: dict[str, float]) ->
 
 
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> pl.Trainer:
-    """``extra`` overrides trainer arguments a plugin decides (bitsandbytes: ``plugins``, ``precision``)."""
+    """``extra`` overrides trainer arguments the run decides (no validation: ``limit_val_batches=0``)."""
     interactive = sys.stdout.isatty()
     if any(isinstance(logger, TensorBoardLogger | WandbLogger) for logger in loggers):
         callbacks = [*callbacks, PicturesToLoggers(cfg.paths.output_dir)]

@@ -9,7 +9,13 @@ from omegaconf import DictConfig, OmegaConf
 from dlr import build, checkpoints, console
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
-from dlr.quant.plan import compare_with_reference, evaluate_quantized, rebuild_trained_quantization
+from dlr.quant.bnb import packed_state_keys
+from dlr.quant.plan import (
+    TRAINED_QUANTIZED,
+    compare_with_reference,
+    evaluate_quantized,
+    rebuild_trained_quantization,
+)
 from dlr.quant.precision import accelerator_of
 from dlr.records import scalar_metrics
 from dlr.run import RunContext, _close_experiment_trackers, validate
@@ -50,8 +56,14 @@ def rebuild_run(cfg: DictConfig, run_dir: str) -> RebuiltRun:
     # Rebuild the trained structure (LoRA wrappers, new heads, QAT's fake-quantized layers, QLoRA's NF4
     # base) without loading any weights but the checkpoint's.
     apply_transfer(task, run_cfg.get("transfer"), load_weights=False)
-    converter = rebuild_trained_quantization(run_cfg, task)
-    checkpoints.check_fits(task, checkpoint, ckpt_path, f"model={run_cfg.model.name}")
+    converter = rebuild_trained_quantization(run_cfg, task, accelerator_of(cfg))
+    checkpoints.check_fits(
+        task,
+        checkpoint,
+        ckpt_path,
+        f"model={run_cfg.model.name}",
+        ignore=packed_state_keys(task.state_dict()),
+    )
     task.load_state_dict(checkpoint["state_dict"])
     return RebuiltRun(ckpt_path, run_cfg, datamodule, task, converter)
 
@@ -62,10 +74,11 @@ def evaluate(cfg: DictConfig) -> dict | None:
         validate(cfg)
         run = rebuild_run(cfg, context.run_dir)
         task, datamodule, converter = run.task, run.datamodule, run.converter
+        trained_with = run.config.quantization.name
         require(
-            converter is None or cfg.quantization.name == "none",
+            trained_with not in TRAINED_QUANTIZED or cfg.quantization.name == "none",
             "quantization",
-            f"the checkpoint's net was trained with quantization={run.config.quantization.name}; use none",
+            f"the checkpoint's net was trained with quantization={trained_with}; use none",
         )
         trainer = build.build_trainer(cfg, [], build.build_loggers(cfg, context.run_dir, None))
         if converter is not None:  # QAT / QLoRA: convert as training did, report against the net before

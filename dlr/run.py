@@ -97,7 +97,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         *quant_plan.callbacks,
     ]
     loggers = build.build_loggers(cfg, context.run_dir, context.sweep_name)
-    trainer_kwargs = {**({} if validation else {"limit_val_batches": 0}), **quant_plan.trainer_kwargs}
+    trainer_kwargs = {} if validation else {"limit_val_batches": 0}
     trainer = build.build_trainer(cfg, callbacks, loggers, **trainer_kwargs)
     batch_groups.configure(trainer, task, datamodule)
     counts = task.parameter_counts()

@@ -4,9 +4,9 @@
     DRY_RUN=1 python scripts/gpu_checks.py          (compose every check's config, run none)
 
 The checks: every zoo config for a few steps on CUDA; every precision (16-mixed with its grad scaler); every
-quantization, the bitsandbytes nf4 and int8 plugins included (nf4 also saved and loaded by ``eval.py``); DDP on all visible GPUs and FSDP (both through
-``train.py``, which Lightning re-executes per rank); a stacked sweep through ``scripts/gpu_stacked_check.py``
-where that file exists; and the training throughput of the default MLP and a CNN against a hand-written loop
+quantization, bitsandbytes nf4 and int8 included (nf4 also saved and loaded by ``eval.py``); DDP on all visible
+GPUs and FSDP (both through ``train.py``, which Lightning re-executes per rank); a stacked sweep through
+``scripts/gpu_stacked_check.py`` where that file exists; and the training throughput of the default MLP and a CNN against a hand-written loop
 on the same GPU. Without CUDA the script composes every config (so a typo fails here, on CPU) and reports
 the checks as skipped. Results go to stdout as JSON and to ``$OUT/gpu_checks.json`` after every check.
 """
@@ -136,7 +136,7 @@ def throughput(model: str, root: Path, dry: bool) -> dict:
 
 
 def bnb_round_trip(root: Path, dry: bool) -> dict:
-    """nf4 through Lightning's plugin, saved to last.ckpt, loaded by eval.py: the same test accuracy."""
+    """nf4 on CUDA (bitsandbytes' layers), saved to last.ckpt, loaded by eval.py: the same test accuracy."""
     overrides = ["trainer=gpu", "logger=none", "trainer.num_sanity_val_steps=0", "trainer.max_epochs=1"]
     overrides += ["data.num_samples=2000", "quantization=bnb", "callbacks.last_checkpoint.every_s=0"]
     cfg = compose_config(overrides, root / "bnb_train", data_dir=root / "data", log_dir=root)

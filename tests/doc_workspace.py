@@ -33,8 +33,21 @@ def needs_outputs(command: DocCommand) -> bool:
     return "<" in command.text or "ckpt_path=last" in command.text
 
 
+def _reads_checkpoints(command: DocCommand) -> bool:
+    return command.text.startswith(("python eval.py", "python predict.py"))
+
+
 def producer_of(command: DocCommand) -> DocCommand:
+    """The command whose outputs ``command`` reads: for eval.py and predict.py the nearest ``train.py`` above
+    (which may itself read another run's: a fine-tune of a pretrained checkpoint), else the nearest command
+    above that needs no outputs itself."""
     producer = command.previous
+    if _reads_checkpoints(command):
+        while producer is not None and not producer.text.startswith("python train.py"):
+            producer = producer.previous
+        if producer is not None:
+            return producer
+        producer = command.previous
     while producer is not None and needs_outputs(producer):
         producer = producer.previous
     assert producer is not None, f"{command.id}: no command above it makes the outputs it names"

@@ -13,7 +13,8 @@ How a command is run (one rule each, so a new command in the docs is picked up w
   and argparse alike, so a budget the command sets itself is shrunk too.
 - Placeholders: a command with ``<...>`` or ``ckpt_path=last`` first gets the outputs of the nearest
   command above it in the same doc that has none (``python train.py`` above
-  ``python eval.py ckpt_path=outputs/runs/train/<run>/...``). Each ``<...>`` path is then the newest
+  ``python eval.py ckpt_path=outputs/runs/train/<run>/...``); for eval.py and predict.py, of the nearest
+  ``train.py`` command, run after its own producer when it has one (a fine-tune, then its evaluation). Each ``<...>`` path is then the newest
   existing path that matches it with ``<...>`` read as ``*`` (``PLACEHOLDER_GLOBS`` for those that are not
   paths). Files a doc asks the user to bring (``my.csv``) are written by ``USER_FILES``.
 - Passing: exit code 0, and every run directory the command made (each sweep job included) holds a

@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
 from dlr.errors import require
-from dlr.quant import memory
+from dlr.quant import bnb, memory
 from dlr.quant.compare import metric_deltas, size_and_latency
 from dlr.quant.precision import accelerator_of, check_precision, with_eps
 from dlr.quant.ptq import PTQ_METHODS, check_quantizable, count_linears, quantize_net
@@ -26,6 +26,10 @@ if TYPE_CHECKING:  # torchao: imported by the runs that quantize, not by every r
     from dlr.quant.qlora import MergeQLoRA
 
 METHODS = ("none", *PTQ_METHODS, "qat", "qlora", "bnb")
+#: What eval.py can apply to a float checkpoint: bnb quantizes its base as it would before training.
+POST_TRAINING = (*PTQ_METHODS, "bnb")
+#: Runs whose checkpoint holds a changed net, which eval.py rebuilds and does not quantize again.
+TRAINED_QUANTIZED = ("qat", "qlora", "bnb")
 
 
 def _test(trainer, task, datamodule) -> dict[str, float]:
@@ -41,44 +45,16 @@ def _input_batch(loader, like: torch.nn.Module) -> torch.Tensor:
     return inputs.to(dtype) if dtype is not None and inputs.is_floating_point() else inputs
 
 
-def head_name(task) -> str:
-    """The name (within the task) of the net's last ``nn.Linear``: the layer bitsandbytes leaves trainable."""
-    names = [name for name, module in task.named_modules() if isinstance(module, torch.nn.Linear)]
-    require(bool(names), "quantization", "bnb quantizes Linear layers; this net has none")
-    return names[-1]
-
-
-def bitsandbytes_plugin(spec: DictConfig, device: str, task) -> dict:
-    """Lightning's BitsandbytesPrecision: every Linear but the head becomes a frozen quantized layer.
-
-    The plugin freezes each layer it converts, so the float head is what trains (a QLoRA-style fine-tune of
-    a quantized base). int8 modes compute in float16; the others in bfloat16 where the GPU has it.
-    """
-    mode, dtype = spec.get("mode", "nf4-dq"), spec.get("dtype")
-    require(
-        not mode.startswith("int8") or dtype in (None, "float16"),
-        "quantization.dtype",
-        f"bitsandbytes' {mode} mode computes in float16; got {dtype}, use quantization.dtype=float16 or null",
-    )
-    require(
-        device == "cuda",
-        "quantization",
-        "bnb is Lightning's BitsandbytesPrecision plugin, which needs CUDA; on CPU use quantization=qlora",
-    )
-    from pytorch_lightning.plugins import BitsandbytesPrecision
-
-    plugin = BitsandbytesPrecision(
-        mode=mode, dtype=getattr(torch, dtype) if dtype else None, ignore_modules={head_name(task)}
-    )
-    return {"plugins": [plugin], "precision": None}  # the plugin is the precision; Lightning refuses both
-
-
 def quantize_and_compare(
     trainer, task, datamodule, spec: DictConfig, device: str, float_metrics: dict, run_dir: str
 ) -> dict:
     """Post-training quantization of ``task.net`` in place, tested again and compared with the float net."""
     reference = copy.deepcopy(task.net)
-    quantize_net(task.net.to(device), spec, device)  # Lightning hands the net back on the CPU after testing
+    task.net.to(device)  # Lightning hands the net back on the CPU after testing
+    if spec.name == "bnb":
+        bnb.quantize_base(task.net, spec.mode, spec.dtype, device)
+    else:
+        quantize_net(task.net, spec, device)
     quantized_metrics = _test(trainer, task, datamodule)
     batch = _input_batch(datamodule.test_dataloader(), reference)
     report = {
@@ -95,9 +71,9 @@ def evaluate_quantized(cfg: DictConfig, trainer, task, datamodule, float_metrics
     if spec is None or spec.name == "none":
         return {}
     require(
-        spec.name in PTQ_METHODS,
+        spec.name in POST_TRAINING,
         "quantization",
-        f"eval.py applies {', '.join(PTQ_METHODS)}; {spec.name} happens in training (train.py)",
+        f"eval.py applies {', '.join(POST_TRAINING)}; {spec.name} happens in training (train.py)",
     )
     return quantize_and_compare(trainer, task, datamodule, spec, accelerator_of(cfg), float_metrics, run_dir)
 
@@ -136,14 +112,17 @@ def compare_with_reference(
 
 
 def rebuild_trained_quantization(
-    run_cfg: DictConfig, task
+    run_cfg: DictConfig, task, device: str
 ) -> "QuantizationAwareTraining | MergeQLoRA | None":
-    """``eval.py`` on a QAT / QLoRA run: give ``task.net`` the structure its checkpoint was saved in, and
-    return the converter that training applied when its fit ended (None for other runs)."""
+    """``eval.py`` on a QAT / QLoRA / bnb run: give ``task.net`` the structure its checkpoint was saved in
+    (bnb's layers on ``device``), and return the converter that training applied when its fit ended (None
+    for other runs)."""
     spec = run_cfg.get("quantization") or OmegaConf.create({"name": "none"})
     converter = training_converter(spec, task)
     if spec.name == "qat":  # training fake-quantized the net at fit setup
         converter.prepare(task.net)
+    if spec.name == "bnb":  # the checkpoint's packed weights are loaded into these layers
+        bnb.quantize_base(task.net, spec.mode, spec.dtype, device)
     return converter
 
 
@@ -159,7 +138,6 @@ class QuantPlan:
         )
         self.monitor = memory.MemoryMonitor()
         self.converter = None
-        self.trainer_kwargs: dict = {}
         if name == "qlora":
             require(
                 not (cfg.get("transfer") or {}).get("lora"),
@@ -169,8 +147,8 @@ class QuantPlan:
         self.converter = training_converter(self.spec, task)
         if name in PTQ_METHODS:
             check_quantizable(task.net, self.spec)
-        if name == "bnb":
-            self.trainer_kwargs = bitsandbytes_plugin(self.spec, self.device, task)
+        if name == "bnb":  # the frozen quantized base under a head that trains
+            bnb.quantize_base(task.net, self.spec.mode, self.spec.dtype, self.device)
         self.callbacks = [self.monitor] + ([self.converter] if self.converter else [])
         batch = _input_batch(datamodule.train_dataloader(), task.net)
         self.estimate = memory.estimate(task, task.optimizer_factory, self.precision, batch)
