@@ -42,6 +42,8 @@ class Autoencoder(nn.Module):
         width: int = 100,
         code_size: int = 16,
         code_activation: str = "none",
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         _check_sizes(width, code_size, "code_size")
@@ -70,7 +72,13 @@ class VariationalAutoencoder(nn.Module):
     data_kinds = ("tabular", "signal", "image", "sequence")
 
     def __init__(
-        self, input_shape: tuple[int, ...], output_size: int, width: int = 100, latent_size: int = 8
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 100,
+        latent_size: int = 8,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         _check_sizes(width, latent_size, "latent_size")
