@@ -33,7 +33,7 @@ def _check_sizes(width: int, code_size: int, key: str) -> None:
 
 
 class Autoencoder(nn.Module):
-    data_kinds = ("tabular", "signal", "image", "sequence")
+    data_kinds = MLP.data_kinds  # built of MLPs
 
     def __init__(
         self,
@@ -69,7 +69,7 @@ class Autoencoder(nn.Module):
 class VariationalAutoencoder(nn.Module):
     """q(z|x) = N(mu, diag(exp(logvar))), p(z) = N(0, I); ``decode(z)`` is the mean of the Gaussian p(x|z)."""
 
-    data_kinds = ("tabular", "signal", "image", "sequence")
+    data_kinds = MLP.data_kinds  # built of MLPs
 
     def __init__(
         self,

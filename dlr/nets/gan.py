@@ -16,7 +16,7 @@ OUTPUTS = {"none": nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 
 class GAN(nn.Module):
-    data_kinds = ("tabular", "signal", "image", "sequence")
+    data_kinds = MLP.data_kinds  # built of MLPs
 
     def __init__(
         self,
