@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from dlr.errors import require
-from dlr.tasks.unsupervised import StageSteps, UnsupervisedTask
+from dlr.tasks.stage_steps import StageSteps
+from dlr.tasks.unsupervised import UnsupervisedTask
 
 CORRUPTIONS = ("none", "gaussian", "masking", "salt_pepper")
 SPARSITY = ("none", "l1", "kl")
