@@ -1,6 +1,5 @@
 """Turning a composed config into objects: datamodule, net, task, callbacks, loggers and trainer."""
 
-import inspect
 import logging
 import os
 import sys
@@ -12,6 +11,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
+from torch import nn
 
 from dlr import console
 from dlr.checkpoints import resolve_checkpoint
@@ -48,7 +48,9 @@ def build_datamodule(cfg: DictConfig) -> TensorDataModule:
     return datamodule
 
 
-def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
+def build_net(cfg: DictConfig, datamodule: TensorDataModule, **options) -> nn.Module:
+    """Every net is built the same way (docs/adding_a_model.md): ``Net(input_shape, output_size, <its
+    options from model.net>, *, data_info)``; ``options`` override model.net's (a script sweeping width)."""
     net_class = get_class(cfg.model.net._target_)
     accepted = getattr(net_class, "data_kinds", None)
     require(
@@ -57,17 +59,18 @@ def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
         f"model={cfg.model.name} cannot read data={cfg.data.get('name', type(datamodule).__name__)} "
         f"({datamodule.data_kind} data); it accepts {', '.join(accepted or [])}",
     )
-    # A net that declares `data_info` gets the data's facts too (data_kind, graph readout, ...), as tasks do.
-    facts = (
-        {"data_info": datamodule.describe()} if "data_info" in inspect.signature(net_class).parameters else {}
-    )
-    net = instantiate(
+    return instantiate(
         cfg.model.net,
         input_shape=datamodule.input_shape,
         output_size=datamodule.output_size,
-        **facts,
+        data_info=datamodule.describe(),
+        **options,
         _convert_="all",
     )
+
+
+def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
+    net = build_net(cfg, datamodule)
     optimizer = instantiate(cfg.optimizer) if cfg.get("optimizer") else None
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
     return instantiate(

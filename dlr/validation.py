@@ -271,6 +271,23 @@ def _accepts(target: str, name: str) -> bool:
     return False
 
 
+def check_width_is_read(cfg: DictConfig, overrides: list[str]) -> None:
+    """A ``width=`` override that the model and its data never read would give identical runs: refuse it."""
+    widths = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") == "width"]
+    if not widths or "model" not in cfg:
+        return
+    groups = [
+        OmegaConf.to_container(cfg[group], resolve=False) for group in ("model", "data") if group in cfg
+    ]
+    require(
+        "${width}" in repr(groups),
+        "width",
+        f"model={cfg.model.get('name')} does not read width (its size is set by its own model.net options); "
+        f"drop {widths[0]}",
+    )
+
+
 def validate_config(cfg: DictConfig, overrides: list[str] = (), launcher: DictConfig | None = None) -> None:
     check_added_keys(cfg, list(overrides))
+    check_width_is_read(cfg, list(overrides))
     check_values(cfg, launcher)

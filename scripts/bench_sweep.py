@@ -13,7 +13,6 @@ the stacked buckets' padding share. The sweeps' summary.csv and plots stay in th
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +25,8 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from dd_sweep import run_dd_sweep  # noqa: E402
 
 from dlr.data.mnist1d import MNIST1DDataModule  # noqa: E402
 
@@ -95,28 +96,17 @@ def dlr_sweep(
 ) -> tuple[float, Path]:
     """Wall time of `python train.py -m experiment=dd_mnist1d launcher=<launcher> ...`, and its sweep dir."""
     sweep_dir = out / f"{launcher}_{seeds}seeds"
-    command = [
-        sys.executable,
-        "train.py",
-        "-m",
-        "experiment=dd_mnist1d",
-        f"launcher={launcher}",
-        f"hydra.launcher.n_jobs={args.n_jobs}",
-        f"width={','.join(map(str, widths))}",
-        f"trainer.max_epochs={epochs}",
-        f"seed={','.join(map(str, range(seeds)))}",
-        f"data.label_noise={DATA['label_noise']}",
-        f"paths.data_dir={args.data_dir}",
-        f"paths.log_dir={out}",
-        f"hydra.sweep.dir={sweep_dir}",
-    ]
-    log(f"running: {' '.join(command[1:])}")
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"the {launcher} sweep failed:\n{result.stderr[-3000:]}")
-    log(result.stdout[-1500:])
+    wall, stdout = run_dd_sweep(
+        launcher,
+        ",".join(map(str, widths)),
+        seeds,
+        epochs,
+        DATA["label_noise"],
+        out,
+        sweep_dir,
+        [f"hydra.launcher.n_jobs={args.n_jobs}", f"paths.data_dir={args.data_dir}"],
+    )
+    log(stdout[-1500:])
     return wall, sweep_dir
 
 

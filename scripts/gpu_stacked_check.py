@@ -10,38 +10,28 @@ largest test-error gap between the paths' members.
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from dd_sweep import run_dd_sweep
 
 
 def sweep(launcher: str, args, out: Path) -> dict:
     sweep_dir = out / launcher
-    command = [
-        sys.executable,
-        "train.py",
-        "-m",
-        "experiment=dd_mnist1d",
-        f"launcher={launcher}",
-        f"trainer.accelerator={'gpu' if args.device.startswith('cuda') else 'cpu'}",
-        f"width={args.widths}",
-        f"seed={','.join(map(str, range(args.seeds)))}",
-        "data.label_noise=0.15",
-        f"trainer.max_epochs={args.epochs}",
-        f"paths.log_dir={out}",
-        f"hydra.sweep.dir={sweep_dir}",
-        *(["hydra.launcher.n_jobs=1"] if launcher == "stacked" else []),
-    ]
-    print(f"running: {' '.join(command[1:])}", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"the {launcher} sweep failed:\n{result.stderr[-3000:]}")
+    wall, _ = run_dd_sweep(
+        launcher,
+        args.widths,
+        args.seeds,
+        args.epochs,
+        0.15,
+        out,
+        sweep_dir,
+        [
+            f"trainer.accelerator={'gpu' if args.device.startswith('cuda') else 'cpu'}",
+            *(["hydra.launcher.n_jobs=1"] if launcher == "stacked" else []),
+        ],
+    )
     records = [json.loads(p.read_text()) for p in sweep_dir.glob("*/metrics.json")]
     failed = [r["run_dir"] for r in records if r["status"] != "completed"]
     if failed:

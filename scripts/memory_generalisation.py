@@ -21,11 +21,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytorch_lightning as pl  # noqa: E402
 import torch  # noqa: E402
-from hydra.utils import instantiate  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dlr.build import build_datamodule, build_task, build_trainer  # noqa: E402
+from dlr.build import build_datamodule, build_net, build_task, build_trainer  # noqa: E402
 from dlr.compose import compose_config  # noqa: E402
 from dlr.tasks.base import count_parameters  # noqa: E402
 from dlr.tasks.sequence_to_sequence import bit_errors  # noqa: E402
@@ -62,10 +61,7 @@ def lstm_width_matching(data: str, target_params: float, out: Path) -> int:
     datamodule = build_datamodule(cfg)
 
     def params(width: int) -> int:
-        net = instantiate(
-            cfg.model.net, input_shape=datamodule.input_shape, output_size=datamodule.output_size, width=width
-        )
-        return count_parameters(net)["params/total"]
+        return count_parameters(build_net(cfg, datamodule, width=width))["params/total"]
 
     return min(range(8, 257, 4), key=lambda width: abs(params(width) - target_params))
 

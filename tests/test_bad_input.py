@@ -26,6 +26,7 @@ def fails_with(make_cfg, capsys, overrides: list[str], expected: str) -> dict:
     ("overrides", "expected"),
     [
         (["width=0"], "width: must be an integer >= 1, got 0"),
+        (["model=timm", "data=digits", "width=64"], "width: model=timm does not read width"),
         (["data.label_noise=1.0"], "data.label_noise: must be in [0, 1), got 1.0"),
         (["data.label_noise=-0.5"], "data.label_noise: must be in [0, 1)"),
         (["data.batch_size=0"], "data.batch_size: must be an integer >= 1, got 0"),

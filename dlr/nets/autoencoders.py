@@ -33,7 +33,7 @@ def _check_sizes(width: int, code_size: int, key: str) -> None:
 
 
 class Autoencoder(nn.Module):
-    data_kinds = ("tabular", "signal", "image", "sequence")
+    data_kinds = MLP.data_kinds  # built of MLPs
 
     def __init__(
         self,
@@ -42,6 +42,8 @@ class Autoencoder(nn.Module):
         width: int = 100,
         code_size: int = 16,
         code_activation: str = "none",
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         _check_sizes(width, code_size, "code_size")
@@ -67,10 +69,16 @@ class Autoencoder(nn.Module):
 class VariationalAutoencoder(nn.Module):
     """q(z|x) = N(mu, diag(exp(logvar))), p(z) = N(0, I); ``decode(z)`` is the mean of the Gaussian p(x|z)."""
 
-    data_kinds = ("tabular", "signal", "image", "sequence")
+    data_kinds = MLP.data_kinds  # built of MLPs
 
     def __init__(
-        self, input_shape: tuple[int, ...], output_size: int, width: int = 100, latent_size: int = 8
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 100,
+        latent_size: int = 8,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         _check_sizes(width, latent_size, "latent_size")

@@ -22,7 +22,15 @@ def all_states(n: int) -> torch.Tensor:
 class BoltzmannMachine(nn.Module):
     data_kinds = ("binary",)
 
-    def __init__(self, input_shape: tuple[int, ...], output_size: int, width: int = 4, max_units: int = 20):
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 4,
+        max_units: int = 20,
+        *,
+        data_info: dict | None = None,
+    ):
         super().__init__()
         self.n_visible = math.prod(input_shape)
         require(width >= 0, "width", f"must be >= 0 hidden units, got {width}")

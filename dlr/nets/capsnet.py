@@ -30,6 +30,8 @@ class CapsNet(nn.Module):
         class_size: int = 16,
         routing_iterations: int = 3,
         kernel_size: int = 3,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         ops = conv_ops(input_shape)

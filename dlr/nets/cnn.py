@@ -18,6 +18,8 @@ class CNN(nn.Module):
         kernel_size: int = 3,
         activation_name: str = "relu",
         batch_norm: bool = True,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(

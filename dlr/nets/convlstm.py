@@ -42,6 +42,8 @@ class ConvLSTM(nn.Module):
         width: int = 16,
         depth: int = 1,
         kernel_size: int = 5,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(

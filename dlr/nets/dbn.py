@@ -17,7 +17,15 @@ from dlr.nets.rbm import RBM
 class DBN(nn.Module):
     data_kinds = ("binary",)
 
-    def __init__(self, input_shape: tuple[int, ...], output_size: int, width: int = 100, depth: int = 2):
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 100,
+        depth: int = 2,
+        *,
+        data_info: dict | None = None,
+    ):
         super().__init__()
         require(width >= 1, "width", f"must be >= 1, got {width}")
         require(depth >= 1, "depth", f"must be >= 1, got {depth}")

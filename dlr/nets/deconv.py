@@ -15,7 +15,13 @@ class Deconv(nn.Module):
     data_kinds = ("signal", "image")
 
     def __init__(
-        self, input_shape: tuple[int, ...], output_size: int, width: int = 64, code_size: int | None = None
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 64,
+        code_size: int | None = None,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(width >= 1, "width", f"must be >= 1, got {width}")

@@ -13,18 +13,6 @@ from dlr.nets.memory_controller import MemoryNet, oneplus
 
 
 class DNC(MemoryNet):
-    def __init__(
-        self,
-        input_shape: tuple[int, ...],
-        output_size: int,
-        width: int = 100,
-        word_size: int = 16,
-        read_heads: int = 1,
-        controller: str = "lstm",
-        controller_size: int = 64,
-    ):
-        super().__init__(input_shape, output_size, width, word_size, read_heads, controller, controller_size)
-
     def interface_layout(self) -> dict[str, int]:
         reads, word = self.read_heads, self.word_size
         return {

@@ -23,6 +23,8 @@ class ELM(nn.Module):
         width: int = 1000,
         activation_name: str = "tanh",
         input_scale: float = 1.0,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(width >= 1, "width", f"must be >= 1, got {width}")

@@ -10,11 +10,10 @@ import torch
 from torch import nn
 
 from dlr.errors import require
+from dlr.nets.reservoir import Reservoir
 
 
-class ESN(nn.Module):
-    data_kinds = ("sequence",)
-
+class ESN(Reservoir):
     def __init__(
         self,
         input_shape: tuple[int, ...],
@@ -24,26 +23,21 @@ class ESN(nn.Module):
         leak_rate: float = 0.5,
         input_scaling: float = 1.0,
         connectivity: float = 0.1,
+        *,
+        data_info: dict | None = None,
     ):
-        super().__init__()
-        require(width >= 1, "width", f"must be >= 1, got {width}")
-        require(
-            len(input_shape) == 2,
-            "data",
-            f"the ESN reads (time, features) windows, got input shape {input_shape}",
-        )
+        super().__init__(input_shape, width, connectivity, "windows")
         require(spectral_radius > 0, "model.net.spectral_radius", f"must be > 0, got {spectral_radius}")
         require(0 < leak_rate <= 1, "model.net.leak_rate", f"must be in (0, 1], got {leak_rate}")
-        require(0 < connectivity <= 1, "model.net.connectivity", f"must be in (0, 1], got {connectivity}")
         self.leak_rate = leak_rate
         n_features = input_shape[1]
         recurrent = torch.randn(width, width) * (torch.rand(width, width) < connectivity)
         radius = torch.linalg.eigvals(recurrent).abs().max().clamp_min(1e-8)
-        self.recurrent = nn.Parameter(recurrent * spectral_radius / radius, requires_grad=False)
-        self.input_weight = nn.Parameter(
-            (2 * torch.rand(n_features, width) - 1) * input_scaling, requires_grad=False
+        self.set_reservoir(
+            recurrent * spectral_radius / radius,
+            (2 * torch.rand(n_features, width) - 1) * input_scaling,
+            (2 * torch.rand(width) - 1) * 0.1,
         )
-        self.bias = nn.Parameter((2 * torch.rand(width) - 1) * 0.1, requires_grad=False)
         self.readout = nn.Linear(width + n_features, output_size)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
@@ -53,6 +47,3 @@ class ESN(nn.Module):
             update = torch.tanh(drive[:, t] + state @ self.recurrent)
             state = (1 - self.leak_rate) * state + self.leak_rate * update
         return torch.cat([state, x[:, -1]], dim=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.readout(self.features(x))

@@ -16,7 +16,7 @@ OUTPUTS = {"none": nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 
 class GAN(nn.Module):
-    data_kinds = ("tabular", "signal", "image", "sequence")
+    data_kinds = MLP.data_kinds  # built of MLPs
 
     def __init__(
         self,
@@ -28,6 +28,8 @@ class GAN(nn.Module):
         dropout: float = 0.0,
         activation_name: str = "relu",
         output_activation: str = "none",
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(noise_size >= 1, "model.net.noise_size", f"must be >= 1, got {noise_size}")

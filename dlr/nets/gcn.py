@@ -33,6 +33,7 @@ class GCN(nn.Module):
         depth: int = 2,
         activation_name: str = "relu",
         dropout: float = 0.0,
+        *,
         data_info: dict | None = None,
     ):
         super().__init__()

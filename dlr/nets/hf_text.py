@@ -26,6 +26,8 @@ class HFTextClassifier(nn.Module):
         pretrained: bool = True,
         pooling: str = "mean",
         dropout: float = 0.1,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         from transformers import AutoConfig, AutoModel

@@ -20,7 +20,14 @@ def to_spins(x: torch.Tensor) -> torch.Tensor:
 class Hopfield(nn.Module):
     data_kinds = ("binary",)
 
-    def __init__(self, input_shape: tuple[int, ...], output_size: int, max_sweeps: int = 20):
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        max_sweeps: int = 20,
+        *,
+        data_info: dict | None = None,
+    ):
         super().__init__()
         require(max_sweeps >= 1, "model.net.max_sweeps", f"must be >= 1, got {max_sweeps}")
         self.input_shape = tuple(input_shape)

@@ -11,11 +11,10 @@ import torch
 from torch import nn
 
 from dlr.errors import require
+from dlr.nets.reservoir import Reservoir
 
 
-class LSM(nn.Module):
-    data_kinds = ("sequence",)
-
+class LSM(Reservoir):
     def __init__(
         self,
         input_shape: tuple[int, ...],
@@ -28,14 +27,10 @@ class LSM(nn.Module):
         recurrent_scaling: float = 0.3,
         connectivity: float = 0.1,
         bias_current: float = 0.8,
+        *,
+        data_info: dict | None = None,
     ):
-        super().__init__()
-        require(width >= 1, "width", f"must be >= 1, got {width}")
-        require(
-            len(input_shape) == 2,
-            "data",
-            f"the LSM reads (time, features) sequences, got input shape {input_shape}",
-        )
+        super().__init__(input_shape, width, connectivity, "sequences")
         require(
             1 <= n_bins <= input_shape[0] * substeps,
             "model.net.n_bins",
@@ -46,20 +41,17 @@ class LSM(nn.Module):
             "model.net.tau",
             f"substeps and tau must be >= 1, got {substeps}, {tau}",
         )
-        require(0 < connectivity <= 1, "model.net.connectivity", f"must be in (0, 1], got {connectivity}")
         self.n_bins, self.substeps, self.decay = n_bins, substeps, 1.0 / tau
         # Dale's law: a unit's outgoing synapses all share its sign.
         sign = torch.where(
             torch.rand(width) < 0.8, 1.0, -4.0
         )  # inhibition stronger, to balance the 4:1 count
         synapses = torch.rand(width, width) * (torch.rand(width, width) < connectivity) * sign[:, None]
-        self.recurrent = nn.Parameter(
-            synapses * recurrent_scaling / (connectivity * width) ** 0.5, requires_grad=False
+        self.set_reservoir(
+            synapses * recurrent_scaling / (connectivity * width) ** 0.5,
+            torch.randn(input_shape[1], width) * input_scaling,
+            bias_current + 0.2 * torch.randn(width),
         )
-        self.input_weight = nn.Parameter(
-            torch.randn(input_shape[1], width) * input_scaling, requires_grad=False
-        )
-        self.bias = nn.Parameter(bias_current + 0.2 * torch.randn(width), requires_grad=False)
         self.readout = nn.Linear(width * n_bins, output_size)
 
     def spikes(self, x: torch.Tensor) -> torch.Tensor:
@@ -79,6 +71,3 @@ class LSM(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         counts = [chunk.sum(1) for chunk in self.spikes(x).tensor_split(self.n_bins, dim=1)]
         return torch.stack(counts, 1).flatten(1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.readout(self.features(x))

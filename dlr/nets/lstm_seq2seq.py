@@ -9,7 +9,15 @@ from dlr.errors import require
 class LSTMSeq2Seq(nn.Module):
     data_kinds = ("sequence_to_sequence",)
 
-    def __init__(self, input_shape: tuple[int, ...], output_size: int, width: int = 100, layers: int = 1):
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 100,
+        layers: int = 1,
+        *,
+        data_info: dict | None = None,
+    ):
         super().__init__()
         require(width >= 1, "width", f"must be >= 1, got {width}")
         require(layers >= 1, "model.net.layers", f"must be >= 1, got {layers}")

@@ -14,7 +14,14 @@ from dlr.errors import require
 class MarkovChain(nn.Module):
     data_kinds = ("tokens",)
 
-    def __init__(self, input_shape: tuple[int, ...], output_size: int, smoothing: float = 0.1):
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        smoothing: float = 0.1,
+        *,
+        data_info: dict | None = None,
+    ):
         super().__init__()
         require(smoothing >= 0, "model.net.smoothing", f"must be >= 0, got {smoothing}")
         self.smoothing = smoothing

@@ -24,17 +24,21 @@ def oneplus(x: torch.Tensor) -> torch.Tensor:
 
 
 class MemoryNet(nn.Module):
+    """``width`` memory slots of ``word_size`` numbers; ``layout`` holds a subclass's own interface options."""
+
     data_kinds = ("sequence_to_sequence",)
 
     def __init__(
         self,
         input_shape: tuple[int, ...],
         output_size: int,
-        width: int,
-        word_size: int,
-        read_heads: int,
+        width: int = 100,
+        word_size: int = 16,
+        read_heads: int = 1,
         controller: str = "lstm",
         controller_size: int = 64,
+        *,
+        data_info: dict | None = None,
         **layout,
     ):
         super().__init__()

@@ -25,6 +25,8 @@ class MLP(nn.Module):
         activation_name: str = "relu",
         dropout: float = 0.0,
         norm: str | None = None,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(width >= 1, "width", f"must be >= 1, got {width}")

@@ -21,26 +21,17 @@ class NTM(MemoryNet):
         input_shape: tuple[int, ...],
         output_size: int,
         width: int = 100,
-        word_size: int = 16,
-        read_heads: int = 1,
         shift_range: int = 1,
-        controller: str = "lstm",
-        controller_size: int = 64,
+        *,
+        data_info: dict | None = None,
+        **memory_options,
     ):
+        """``memory_options``: those of :class:`MemoryNet` (word size, read heads, controller)."""
         require(
             0 <= shift_range < width, "model.net.shift_range", f"must be in [0, width), got {shift_range}"
         )
-        super().__init__(
-            input_shape,
-            output_size,
-            width,
-            word_size,
-            read_heads,
-            controller,
-            controller_size,
-            shift_range=shift_range,
-        )
-        self.heads = read_heads + 1  # head 0 writes
+        super().__init__(input_shape, output_size, width, shift_range=shift_range, **memory_options)
+        self.heads = self.read_heads + 1  # head 0 writes
 
     def interface_layout(self, shift_range: int) -> dict[str, int]:
         heads, word = self.read_heads + 1, self.word_size

@@ -9,7 +9,7 @@ from torch import nn
 class Perceptron(nn.Module):
     data_kinds = ("tabular", "signal", "image", "sequence")
 
-    def __init__(self, input_shape: tuple[int, ...], output_size: int):
+    def __init__(self, input_shape: tuple[int, ...], output_size: int, *, data_info: dict | None = None):
         super().__init__()
         self.linear = nn.Linear(math.prod(input_shape), output_size)
 

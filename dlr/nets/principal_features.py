@@ -22,6 +22,8 @@ class PrincipalComponentFeatures(RandomFourierFeatures):
         n_components: int = 100,
         bandwidth: float = 5.0,
         ridge: float | str = 0.0,
+        *,
+        data_info: dict | None = None,
     ):
         require(
             1 <= n_components <= width,

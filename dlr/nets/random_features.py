@@ -25,6 +25,8 @@ class FeatureRegression(nn.Module):
         output_size: int,
         ridge: float | str = 0.0,
         n_features: int | None = None,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         self.ridge = ridge
@@ -60,6 +62,8 @@ class RandomFourierFeatures(FeatureRegression):
         width: int = 100,
         bandwidth: float = 5.0,
         ridge: float | str = 0.0,
+        *,
+        data_info: dict | None = None,
     ):
         require(width >= 1, "width", f"must be >= 1, got {width}")
         require(bandwidth > 0, "model.net.bandwidth", f"must be > 0, got {bandwidth}")

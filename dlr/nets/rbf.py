@@ -18,7 +18,13 @@ class RBFNetwork(nn.Module):
     data_kinds = ("tabular", "signal", "image", "sequence")
 
     def __init__(
-        self, input_shape: tuple[int, ...], output_size: int, width: int = 100, initial_width: float = 0.5
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 100,
+        initial_width: float = 0.5,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(width >= 1, "width", f"must be >= 1, got {width}")

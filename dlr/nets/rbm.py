@@ -19,7 +19,13 @@ class RBM(nn.Module):
     data_kinds = ("binary",)
 
     def __init__(
-        self, input_shape: tuple[int, ...], output_size: int, width: int = 100, init_scale: float = 0.01
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 100,
+        init_scale: float = 0.01,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(width >= 1, "width", f"must be >= 1, got {width}")

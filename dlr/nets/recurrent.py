@@ -27,12 +27,13 @@ class RecurrentNet(nn.Module):
         self,
         input_shape: tuple[int, ...],
         output_size: int,
-        cell: str = "lstm",
         width: int = 64,
         depth: int = 1,
+        cell: str = "lstm",
         dropout: float = 0.0,
         bidirectional: bool = False,
         readout: str = "last",
+        *,
         data_info: dict | None = None,
     ):
         super().__init__()

@@ -48,6 +48,8 @@ class ResNet(nn.Module):
         stages: int = 3,
         kernel_size: int = 3,
         batch_norm: bool = True,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         ops = conv_ops(input_shape)

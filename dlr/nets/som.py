@@ -18,7 +18,13 @@ class SOM(nn.Module):
     data_kinds = ("tabular", "signal", "image", "binary")
 
     def __init__(
-        self, input_shape: tuple[int, ...], output_size: int, width: int = 100, init_scale: float = 0.1
+        self,
+        input_shape: tuple[int, ...],
+        output_size: int,
+        width: int = 100,
+        init_scale: float = 0.1,
+        *,
+        data_info: dict | None = None,
     ):
         super().__init__()
         require(width >= 2, "width", f"must be >= 2 map units, got {width}")

@@ -41,6 +41,7 @@ class TabularResNet(nn.Module):
         n_frequencies: int = 16,
         sigma: float = 0.5,
         n_bins: int = 16,
+        *,
         data_info: dict | None = None,
     ):
         super().__init__()

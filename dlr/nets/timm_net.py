@@ -18,6 +18,8 @@ class TimmNet(nn.Module):
         name: str = "resnet18",
         pretrained: bool = False,
         pretrained_file: str | None = None,
+        *,
+        data_info: dict | None = None,
         **model_kwargs,
     ):
         super().__init__()

@@ -39,6 +39,7 @@ class TransformerNet(nn.Module):
         ff_multiplier: int = 2,
         dropout: float = 0.0,
         positions: str = "learned",
+        *,
         data_info: dict | None = None,
     ):
         super().__init__()

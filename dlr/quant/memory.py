@@ -41,12 +41,6 @@ def _quantization_parameter_bytes(value: torch.Tensor) -> int:
     return 8 + 8  # one float64 scale and one int64 zero point
 
 
-def module_bytes(module: nn.Module) -> int:
-    """Exact bytes of a module's parameters and buffers, shared tensors counted once."""
-    unique = {id(t): t for t in [*module.parameters(), *module.buffers()]}
-    return sum(tensor_bytes(t) for t in unique.values())
-
-
 def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
     return sum(tensor_bytes(v) for state in optimizer.state.values() for v in state.values())
 

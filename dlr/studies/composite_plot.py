@@ -16,13 +16,12 @@ from dlr.studies.plot_style import (
     capacity_arrows,
     colour_map,
     label_of,
-    legend_outside,
     log_if_wide,
     plt,
     save,
     scale_of,
 )
-from dlr.studies.plots import P_TEST, P_TRAIN, completed, context
+from dlr.studies.plots import P_TEST, P_TRAIN, completed, context, finish_p_test_axis
 
 COMPOSITE_NAME = "composite_axis.png"
 
@@ -100,12 +99,13 @@ def plot_composite(table: pd.DataFrame, out_dir: str | Path, settings: dict | No
             label=f"{second_label} = {value:g}",
         )
         capacity_arrows(right, rows[P_TEST].to_numpy(), (rows[error] * scale_of(error)).to_numpy(), colour)
-    right.plot([], [], "o", mfc="white", mec="k", label=f"smallest {first_label}; arrows: it grows")
-    right.set(xlabel="effective parameters on test inputs p̂_test", ylabel=label_of(error))
-    right.set_title(f"unfolded: one curve per {second_label}")
-    log_if_wide(right, done[error] * scale_of(error))
-    right.grid(alpha=0.3)
-    legend_outside(right)
+    finish_p_test_axis(
+        right,
+        error,
+        done,
+        f"unfolded: one curve per {second_label}",
+        f"smallest {first_label}; arrows: it grows",
+    )
     figure.suptitle(f"{settings.get('title', 'composite capacity axis')}\n{context(done)}", fontsize=10)
     out = Path(out_dir) / COMPOSITE_NAME
     save(figure, out)

@@ -175,6 +175,17 @@ def _training_set_size(table: pd.DataFrame) -> float | None:
     return float(n[0]) if len(n) == 1 else None
 
 
+def finish_p_test_axis(ax, error: str, done: pd.DataFrame, title: str, hollow_label: str) -> None:
+    """The panel of ``error`` against p̂_test, once its curves are drawn: what the hollow (smallest-model)
+    markers mean, axis labels, a log scale when the errors span decades, grid and legend."""
+    ax.plot([], [], "o", mfc="white", mec="k", label=hollow_label)
+    ax.set(xlabel="effective parameters on test inputs p̂_test", ylabel=label_of(error))
+    ax.set_title(title)
+    log_if_wide(ax, done[error] * scale_of(error))
+    ax.grid(alpha=0.3)
+    legend_outside(ax)
+
+
 def plot_effective(table: pd.DataFrame, out_dir: str | Path, settings: dict | None = None) -> Path | None:
     """Curth et al. (2023): p_train and p_test against capacity, and test error against p_test."""
     settings = dict(settings or {})
@@ -205,15 +216,13 @@ def plot_effective(table: pd.DataFrame, out_dir: str | Path, settings: dict | No
     if n is not None:
         left.axhline(n, color="grey", ls="-.", lw=1, label=f"p̂ = n = {n:g}")
         right.axvline(n, color="grey", ls="-.", lw=1, label=f"p̂_test = n = {n:g}")
-    right.plot([], [], "o", mfc="white", mec="k", label="smallest model; arrows: capacity grows")
     left.set(xscale="log", yscale="log", xlabel=x_label, ylabel="effective parameters p̂")
     left.set_title("effective parameters (Curth et al. 2023)")
-    right.set(xlabel="effective parameters on test inputs p̂_test", ylabel=label_of(error))
-    right.set_title(f"{label_of(error)} against p̂_test")
-    log_if_wide(right, done[error] * scale_of(error))
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-        legend_outside(ax)
+    left.grid(alpha=0.3)
+    legend_outside(left)
+    finish_p_test_axis(
+        right, error, done, f"{label_of(error)} against p̂_test", "smallest model; arrows: capacity grows"
+    )
     figure.suptitle(f"{settings.get('title', 'effective parameters')}\n{context(done)}", fontsize=10)
     path = Path(out_dir) / EFFECTIVE_NAME
     save(figure, path)

@@ -15,12 +15,13 @@ from torchmetrics import MeanMetric
 
 from dlr.tasks.base import Task
 from dlr.tasks.pictures import save_samples
+from dlr.tasks.stage_steps import StageSteps
 
 STAGES = ("train", "val", "test")
 MEASURES = ("frame_mse", "copy_last_mse")
 
 
-class FramePredictionTask(Task):
+class FramePredictionTask(StageSteps, Task):
     def __init__(self, *args, n_examples: int = 4, save_gif: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.n_examples, self.save_gif = n_examples, save_gif
@@ -37,15 +38,6 @@ class FramePredictionTask(Task):
         if stage == "test" and self.examples is None:
             self.examples = (y[: self.n_examples].cpu(), predicted[: self.n_examples].detach().cpu())
         return loss
-
-    def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")
-
-    def validation_step(self, batch, batch_idx):
-        self._step(batch, "val")
-
-    def test_step(self, batch, batch_idx):
-        self._step(batch, "test")
 
     def log_epoch(self, stage: str) -> None:
         values = {f"{stage}/{m}": self.means[f"{stage}_{m}"].compute() for m in MEASURES}

@@ -10,10 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from dlr.errors import require
+from dlr.tasks.stage_steps import StageSteps
 from dlr.tasks.unsupervised import UnsupervisedTask
 
 
-class ConditionalGenerationTask(UnsupervisedTask):
+class ConditionalGenerationTask(StageSteps, UnsupervisedTask):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, metric_names=("loss", "recon_mse", "class_match"), **kwargs)
         require(
@@ -33,12 +34,6 @@ class ConditionalGenerationTask(UnsupervisedTask):
         loss = F.mse_loss(self.generate(y), x)
         self.track(stage, len(x), loss=loss, recon_mse=loss)
         return loss
-
-    def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")
-
-    def validation_step(self, batch, batch_idx):
-        self._step(batch, "val")
 
     def on_test_epoch_start(self):
         self.class_sums = torch.zeros(self.num_classes, *self.input_shape, device=self.device)

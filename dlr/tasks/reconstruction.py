@@ -10,13 +10,14 @@ import torch
 import torch.nn.functional as F
 
 from dlr.errors import require
+from dlr.tasks.stage_steps import StageSteps
 from dlr.tasks.unsupervised import UnsupervisedTask
 
 CORRUPTIONS = ("none", "gaussian", "masking", "salt_pepper")
 SPARSITY = ("none", "l1", "kl")
 
 
-class ReconstructionTask(UnsupervisedTask):
+class ReconstructionTask(StageSteps, UnsupervisedTask):
     def __init__(
         self,
         *args,
@@ -100,17 +101,8 @@ class ReconstructionTask(UnsupervisedTask):
             self.examples = {name: value[:8].detach() for name, value in shown.items()}
         return loss
 
-    def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")
-
-    def validation_step(self, batch, batch_idx):
-        self._step(batch, "val")
-
     def on_test_epoch_start(self):
         self.examples = {}
-
-    def test_step(self, batch, batch_idx):
-        self._step(batch, "test")
 
     def on_test_epoch_end(self):
         # Rows: inputs, reconstructions, and for a denoiser the corrupted inputs and what it made of them.

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torchmetrics import MeanMetric
 
 from dlr.tasks.base import Task
+from dlr.tasks.stage_steps import StageSteps
 
 STAGES = ("train", "val", "test", "test_long")
 
@@ -23,7 +24,7 @@ def bit_errors(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return wrong.sum((1, 2)) / scored.sum((1, 2)).clamp(min=1)
 
 
-class SequenceToSequenceTask(Task):
+class SequenceToSequenceTask(StageSteps, Task):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_train_steps = self.data_info.get("max_train_steps")
@@ -53,15 +54,6 @@ class SequenceToSequenceTask(Task):
     def _update(metric: MeanMetric, values: torch.Tensor) -> None:
         if len(values):
             metric.update(values)
-
-    def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")
-
-    def validation_step(self, batch, batch_idx):
-        self._step(batch, "val")
-
-    def test_step(self, batch, batch_idx):
-        self._step(batch, "test")
 
     def log_epoch(self, stage: str) -> None:
         values = {f"{stage}/loss": self.losses[f"{stage}_"].compute()}

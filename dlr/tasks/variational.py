@@ -12,10 +12,11 @@ import torch
 import torch.nn.functional as F
 
 from dlr.errors import require
+from dlr.tasks.stage_steps import StageSteps
 from dlr.tasks.unsupervised import UnsupervisedTask
 
 
-class VariationalTask(UnsupervisedTask):
+class VariationalTask(StageSteps, UnsupervisedTask):
     def __init__(
         self, *args, beta: float = 1.0, traversal_steps: int = 9, traversal_range: float = 3.0, **kwargs
     ):
@@ -54,17 +55,8 @@ class VariationalTask(UnsupervisedTask):
             self.traversal_origin = mean[0]
         return loss
 
-    def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")
-
-    def validation_step(self, batch, batch_idx):
-        self._step(batch, "val")
-
     def on_test_epoch_start(self):
         self.examples = None
-
-    def test_step(self, batch, batch_idx):
-        self._step(batch, "test")
 
     def latent_traversal(self, origin: torch.Tensor) -> torch.Tensor:
         """(latent_size * steps, ...) decodings: row i moves latent i, the others stay at ``origin``."""
