@@ -2,7 +2,6 @@
 
 import inspect
 import logging
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -10,15 +9,20 @@ from pathlib import Path
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_class, instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
+from torch import nn
 
 from dlr import console
 from dlr.checkpoints import resolve_checkpoint
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
+from dlr.lightning_internals import skip_nvml_cuda_check
 from dlr.logged_pictures import PicturesToLoggers
+from dlr.quant.plan import QuantPlan
+from dlr.quant.precision import with_eps
 from dlr.tasks.base import Task
+from dlr.transforms import NetTransform
 
 # Notices Lightning prints in every run that say nothing about it: an advert for its cloud logger (dlr's
 # loggers are chosen in `logger=`), that the summary callback is dlr's own, which accelerators exist (the
@@ -48,7 +52,7 @@ def build_datamodule(cfg: DictConfig) -> TensorDataModule:
     return datamodule
 
 
-def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
+def build_net(cfg: DictConfig, datamodule: TensorDataModule) -> nn.Module:
     net_class = get_class(cfg.model.net._target_)
     accepted = getattr(net_class, "data_kinds", None)
     require(
@@ -61,22 +65,45 @@ def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
     facts = (
         {"data_info": datamodule.describe()} if "data_info" in inspect.signature(net_class).parameters else {}
     )
-    net = instantiate(
+    return instantiate(
         cfg.model.net,
         input_shape=datamodule.input_shape,
         output_size=datamodule.output_size,
         **facts,
         _convert_="all",
     )
+
+
+def transform_net(
+    cfg: DictConfig, datamodule: TensorDataModule, quant_plan: QuantPlan, run_dir: str
+) -> NetTransform:
+    """The built net through ``transfer`` (load, freeze, LoRA, ...), then ``quantization`` (QAT, QLoRA, ...)."""
+    transferred = instantiate(cfg.transfer, _convert_="all").apply(build_net(cfg, datamodule), run_dir)
+    return transferred.then(quant_plan.transform(transferred.net, datamodule))
+
+
+def build_task(
+    cfg: DictConfig,
+    datamodule: TensorDataModule,
+    transformed: NetTransform | None = None,
+    group_steps: str = "off",
+) -> Task:
+    """The task, built once with everything it needs: the net as ``transformed`` left it (the plain built
+    net without one), the optimizer, the run's resolved config, and how it steps in a batch group."""
+    transformed = transformed or NetTransform(build_net(cfg, datamodule))
     optimizer = instantiate(cfg.optimizer) if cfg.get("optimizer") else None
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    return instantiate(
-        cfg.model.task,
-        net=net,
-        optimizer=optimizer,
+    # The task's arguments are live objects and the config itself, which Hydra must not instantiate again.
+    make_task = instantiate(cfg.model.task, _partial_=True, _convert_="all")
+    return make_task(
+        net=transformed.net,
+        optimizer=with_eps(optimizer, cfg.precision.optimizer_eps),
         scheduler=scheduler,
         data_info=datamodule.describe(),
-        _convert_="all",
+        run_config=OmegaConf.to_container(cfg, resolve=True),
+        lr_multipliers=transformed.lr_multipliers,
+        optimize_frozen=transformed.optimize_frozen,
+        group_steps=group_steps,
     )
 
 
@@ -164,8 +191,5 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> p
         **extra,
     )
     if isinstance(trainer.accelerator, pl.accelerators.CPUAccelerator):
-        # Lightning sets this on import to keep CUDA uninitialised before a fork. Without a GPU it makes
-        # every torch.cuda.is_available() - called by each optimizer step - dlopen NVML again and fail,
-        # which costs more than a small model's step. dlr never forks (DDP and sweeps spawn).
-        os.environ.pop("PYTORCH_NVML_BASED_CUDA_CHECK", None)
+        skip_nvml_cuda_check()
     return trainer
