@@ -10,9 +10,12 @@ import copy
 from typing import TYPE_CHECKING
 
 import torch
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
 from torch import nn
 
 from dlr import console
+from dlr.compose import CONF_DIR
 from dlr.errors import ConfigError, require
 from dlr.quant.compare import metric_deltas, size_and_latency
 from dlr.quant.ptq import PTQ_METHODS, check_quantizable, count_linears, quantize_net
@@ -104,6 +107,12 @@ class PostTraining(Quantization):
             **count_linears(task.net),
             **size_and_latency(reference, task.net, batch, run_dir, self.name, device),
         }
+
+
+def shipped_post_training(name: str, **options) -> PostTraining:
+    """The method of ``conf/quantization/<name>.yaml``, with ``options`` in place of its own (scripts, tests)."""
+    shipped = OmegaConf.load(CONF_DIR / "quantization" / f"{name}.yaml")
+    return instantiate(OmegaConf.merge(shipped, options))
 
 
 class _ConvertedInTraining(Quantization):

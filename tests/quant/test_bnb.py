@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 
 from dlr.build import build_datamodule, build_task
 from dlr.errors import ConfigError
-from dlr.quant.plan import bitsandbytes_plugin, head_name
+from dlr.quant.methods import bitsandbytes_plugin, head_name
 from dlr.run import train
 from tests.conftest import FAST
 
@@ -26,7 +26,7 @@ def test_the_head_stays_float_and_int8_asks_for_float16(make_cfg):
     assert head_name(task) == linears[-1] and len(linears) >= 2
     spec = OmegaConf.create({"name": "bnb", "mode": "int8", "dtype": "bfloat16"})
     with pytest.raises(ConfigError, match=r"quantization\.dtype.*int8 mode computes in float16"):
-        bitsandbytes_plugin(spec, "cuda", task)
+        bitsandbytes_plugin(spec, "cuda", head_name(task))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_CUDA)

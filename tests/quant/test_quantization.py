@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 from torch import nn
 
 from dlr.errors import ConfigError
 from dlr.evaluate import evaluate
 from dlr.quant import export
+from dlr.quant.methods import shipped_post_training
 from dlr.quant.ptq import quantize_net
 from dlr.quant.qat import qat_base_config
 from dlr.quant.qlora import apply_qlora, merge_qlora
@@ -37,7 +37,7 @@ def _net(seed: int) -> nn.Module:
 
 
 def _ptq(spec: dict):
-    return lambda seed: quantize_net(_net(seed), OmegaConf.create(spec))
+    return lambda seed: quantize_net(_net(seed), shipped_post_training(**spec))
 
 
 def _qat(seed: int) -> nn.Module:
@@ -103,7 +103,7 @@ def test_eval_quantizes_a_checkpoint_and_reports_delta_size_and_latency(make_cfg
 
 def test_int4_without_a_kernel_and_bnb_on_cpu_fail_in_one_line(make_cfg):
     with pytest.raises(ConfigError, match="int4_weight_only has no kernel on mps"):
-        quantize_net(copy.deepcopy(_net(0)), OmegaConf.create({"name": "int4_weight_only"}), device="mps")
+        quantize_net(copy.deepcopy(_net(0)), shipped_post_training("int4_weight_only"), device="mps")
     if not torch.cuda.is_available():
         cfg = make_cfg([*SHORT, "quantization=bnb"])
         with pytest.raises(SystemExit):
