@@ -86,7 +86,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
     _announce(trainer, task, counts, task.run_config)
     quant_plan.log_estimate(trainer)
     timing = {"torch_threads": torch.get_num_threads()}
-    if cfg.get("train", True):
+    if cfg.train:
         started = time.perf_counter()
         # weights_only: resuming must never unpickle code (load_checkpoint read it so already).
         resume = str(ckpt_path) if ckpt_path else None
@@ -95,7 +95,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         if STOPS.requested is not None:  # the fit stopped early at an epoch end, with last.ckpt written
             raise RunInterrupted(STOPS.requested)
     metrics = scalar_metrics(trainer.callback_metrics)
-    if cfg.get("test", True):
+    if cfg.test:
         started = time.perf_counter()
         metrics.update(scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0]))
         timing["test_s"] = round(time.perf_counter() - started, 3)
@@ -115,7 +115,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         best_checkpoint=best,
         timing=timing,
         # what ran: Lightning substitutes some requests (16-mixed on CPU runs bf16-mixed)
-        precision={"requested": str(cfg.trainer.get("precision")), "ran": str(trainer.precision)},
+        precision={"requested": str(cfg.trainer.precision), "ran": str(trainer.precision)},
     )
     console.print_metrics_table(metrics, context.run_dir)
     return record
