@@ -59,8 +59,8 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         from dlr.tabular.runner import fit_estimator  # scikit-learn: only for the runs that use it
 
         return fit_estimator(cfg, context)
+    # One direction: data, net, its transforms (transfer, then quantization), trainer, then the task, once.
     datamodule = build.build_datamodule(cfg)
-    # precision, QAT/QLoRA, memory
     quant_plan = QuantPlan(cfg, instantiate(cfg.quantization, _convert_="all"))
     transformed = build.transform_net(cfg, datamodule, quant_plan, context.run_dir)
     # A resumed sweep's interrupted job continues from its own checkpoint.
