@@ -24,6 +24,8 @@ from pytorch_lightning.plugins.precision import MixedPrecision, Precision
 from pytorch_lightning.strategies import SingleDeviceStrategy
 
 from dlr.errors import require
+from dlr.lightning_internals import set_logged_step
+from dlr.tasks.base import Task
 
 # Lightning warns when an epoch has fewer steps than `log_every_n_steps`, which groups make common; dlr's
 # tasks log once per epoch, so the warning never applies.
@@ -60,7 +62,7 @@ def _whole_epoch(value) -> bool:
     return isinstance(value, float) and value == 1.0  # an int counts batches, even 1
 
 
-def plain_steps_allowed(trainer: pl.Trainer, task: pl.LightningModule) -> bool:
+def plain_steps_allowed(trainer: pl.Trainer, task_class: type[pl.LightningModule]) -> bool:
     """Whether ``manual_backward`` and Lightning's optimizer wrapper would add nothing but hook calls."""
     plugin = trainer.precision_plugin
     plain_precision = all(
@@ -74,7 +76,7 @@ def plain_steps_allowed(trainer: pl.Trainer, task: pl.LightningModule) -> bool:
         for hook in _STEP_HOOKS
     )
     quiet_module = all(
-        getattr(type(task), hook) is getattr(pl.LightningModule, hook) for hook in (*_STEP_HOOKS, "backward")
+        getattr(task_class, hook) is getattr(pl.LightningModule, hook) for hook in (*_STEP_HOOKS, "backward")
     )
     return (
         unscaled and quiet_callbacks and quiet_module and isinstance(trainer.strategy, SingleDeviceStrategy)
@@ -90,27 +92,28 @@ class OptimizerStepAxis(pl.Callback):
     """
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module, outputs, batch, batch_idx) -> None:
-        trainer.fit_loop.epoch_loop._batches_that_stepped = trainer.global_step - 1
+        set_logged_step(trainer, trainer.global_step - 1)
 
 
-def configure(trainer: pl.Trainer, task, datamodule) -> int:
-    """Resolve ``data.batches_per_step`` for this run and set up the loader and the task; returns it."""
-    requested = getattr(datamodule, "batches_per_step", 1)
+def configure(trainer: pl.Trainer, task_class: type[Task], datamodule) -> str:
+    """Resolve ``data.batches_per_step`` for this run, before its task is built, and set up the loader and
+    the trainer; returns how the task steps inside a group (``dlr.tasks.base.GROUP_STEPS``)."""
+    requested = datamodule.batches_per_step
     found = conflicts(trainer)
     if requested == AUTO:
-        size = AUTO_BATCHES_PER_STEP if task.takes_batch_groups() and not found else 1
+        size = AUTO_BATCHES_PER_STEP if task_class.takes_batch_groups() and not found else 1
     else:
         size = requested
         if size > 1:
             require(
-                task.takes_batch_groups(),
+                task_class.takes_batch_groups(),
                 "data.batches_per_step",
-                f"{type(task).__name__} takes one batch per step; use 1 or auto",
+                f"{task_class.__name__} takes one batch per step; use 1 or auto",
             )
             clash = ", ".join(found)
             require(not found, "data.batches_per_step", f"{size} cannot be used with {clash}; use 1 or auto")
-    if size > 1:
-        datamodule.train_group_size = size
-        task.take_batch_groups(plain_steps=plain_steps_allowed(trainer, task))
-        trainer.callbacks.append(OptimizerStepAxis())
-    return size
+    if size == 1:
+        return "off"
+    datamodule.train_group_size = size
+    trainer.callbacks.append(OptimizerStepAxis())
+    return "plain" if plain_steps_allowed(trainer, task_class) else "lightning"

@@ -1,7 +1,6 @@
 """Turning a composed config into objects: datamodule, net, task, callbacks, loggers and trainer."""
 
 import logging
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -9,7 +8,7 @@ from pathlib import Path
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_class, instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 from torch import nn
 
@@ -17,8 +16,12 @@ from dlr import console
 from dlr.checkpoints import resolve_checkpoint
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
+from dlr.lightning_internals import skip_nvml_cuda_check
 from dlr.logged_pictures import PicturesToLoggers
+from dlr.quant.plan import QuantPlan
+from dlr.quant.precision import with_eps
 from dlr.tasks.base import Task
+from dlr.transforms import NetTransform
 
 # Notices Lightning prints in every run that say nothing about it: an advert for its cloud logger (dlr's
 # loggers are chosen in `logger=`), that the summary callback is dlr's own, which accelerators exist (the
@@ -69,17 +72,36 @@ def build_net(cfg: DictConfig, datamodule: TensorDataModule, **options) -> nn.Mo
     )
 
 
-def build_task(cfg: DictConfig, datamodule: TensorDataModule) -> Task:
-    net = build_net(cfg, datamodule)
+def transform_net(
+    cfg: DictConfig, datamodule: TensorDataModule, quant_plan: QuantPlan, run_dir: str
+) -> NetTransform:
+    """The built net through ``transfer`` (load, freeze, LoRA, ...), then ``quantization`` (QAT, QLoRA, ...)."""
+    transferred = instantiate(cfg.transfer, _convert_="all").apply(build_net(cfg, datamodule), run_dir)
+    return transferred.then(quant_plan.transform(transferred.net, datamodule))
+
+
+def build_task(
+    cfg: DictConfig,
+    datamodule: TensorDataModule,
+    transformed: NetTransform | None = None,
+    group_steps: str = "off",
+) -> Task:
+    """The task, built once with everything it needs: the net as ``transformed`` left it (the plain built
+    net without one), the optimizer, the run's resolved config, and how it steps in a batch group."""
+    transformed = transformed or NetTransform(build_net(cfg, datamodule))
     optimizer = instantiate(cfg.optimizer) if cfg.get("optimizer") else None
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    return instantiate(
-        cfg.model.task,
-        net=net,
-        optimizer=optimizer,
+    # The task's arguments are live objects and the config itself, which Hydra must not instantiate again.
+    make_task = instantiate(cfg.model.task, _partial_=True, _convert_="all")
+    return make_task(
+        net=transformed.net,
+        optimizer=with_eps(optimizer, cfg.precision.optimizer_eps),
         scheduler=scheduler,
         data_info=datamodule.describe(),
-        _convert_="all",
+        run_config=OmegaConf.to_container(cfg, resolve=True),
+        lr_multipliers=transformed.lr_multipliers,
+        optimize_frozen=transformed.optimize_frozen,
+        group_steps=group_steps,
     )
 
 
@@ -153,7 +175,7 @@ def log_final_metrics(loggers: list, config: dict, metrics: dict[str, float]) ->
 
 
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> pl.Trainer:
-    """``extra`` overrides trainer arguments the run decides (no validation: ``limit_val_batches=0``)."""
+    """``extra`` overrides trainer arguments the run decides (no validation, a transform's ``trainer_kwargs``)."""
     interactive = sys.stdout.isatty()
     if any(isinstance(logger, TensorBoardLogger | WandbLogger) for logger in loggers):
         callbacks = [*callbacks, PicturesToLoggers(cfg.paths.output_dir)]
@@ -167,8 +189,5 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> p
         **extra,
     )
     if isinstance(trainer.accelerator, pl.accelerators.CPUAccelerator):
-        # Lightning sets this on import to keep CUDA uninitialised before a fork. Without a GPU it makes
-        # every torch.cuda.is_available() - called by each optimizer step - dlopen NVML again and fail,
-        # which costs more than a small model's step. dlr never forks (DDP and sweeps spawn).
-        os.environ.pop("PYTORCH_NVML_BASED_CUDA_CHECK", None)
+        skip_nvml_cuda_check()
     return trainer

@@ -1,12 +1,10 @@
-"""Finding checkpoints (``ckpt_path=last``) and checking that one fits the net before any training starts."""
+"""Finding the checkpoint a run resumes (``ckpt_path=last``) and checking it has epochs left to train."""
 
 from pathlib import Path
 
-import torch
-from torch import nn
-
 from dlr import console
 from dlr.errors import ConfigError, require
+from dlr.lightning_internals import completed_epochs
 from dlr.records import read_record, read_status
 
 RESUMABLE = ("completed", "interrupted")
@@ -76,64 +74,9 @@ def resolve_checkpoint(
 
 def check_epochs_left(checkpoint: dict, max_epochs: int) -> None:
     """Resuming needs ``trainer.max_epochs`` at least the epochs the checkpoint already completed."""
-    progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
-    done = progress.get("current", {}).get("completed", checkpoint.get("epoch", 0))
+    done = completed_epochs(checkpoint)
     require(
         max_epochs == -1 or max_epochs >= done,
         "trainer.max_epochs",
         f"must be >= the {done} epochs the checkpoint already trained (or -1), got {max_epochs}",
-    )
-
-
-def load_checkpoint(path: str | Path) -> dict:
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # a truncated or foreign file
-        raise ConfigError(
-            "ckpt_path", f"cannot read {path} as a checkpoint ({type(error).__name__})"
-        ) from None
-
-
-def state_dict_mismatches(
-    expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]
-) -> dict[str, list[str]]:
-    """Keys missing from ``found``, unexpected in it, and present in both with different shapes."""
-    shape = {k: tuple(v.shape) for k, v in found.items() if hasattr(v, "shape")}
-    return {
-        "missing": [k for k in expected if k not in found],
-        "unexpected": [k for k in found if k not in expected],
-        "shape": [
-            f"{k} {shape[k]} vs {tuple(v.shape)}"
-            for k, v in expected.items()
-            if k in shape and shape[k] != tuple(v.shape)
-        ],
-    }
-
-
-def check_fits(
-    module: nn.Module,
-    checkpoint: dict,
-    path: str | Path,
-    what: str,
-    key: str = "ckpt_path",
-    ignore=(),
-    hint: str = "",
-) -> None:
-    """Fail in one line when the checkpoint's weights cannot load into ``module`` exactly.
-
-    Keys in ``ignore`` are left out of the comparison (a fine-tuned net's new head); ``hint`` ends the message.
-    """
-    expected = {k: v for k, v in module.state_dict().items() if k not in ignore}
-    found = {k: v for k, v in checkpoint.get("state_dict", {}).items() if k not in ignore}
-    problems = state_dict_mismatches(expected, found)
-    if not any(problems.values()):
-        return
-    parts = [
-        f"{kind}: {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}"
-        for kind, keys in problems.items()
-        if keys
-    ]
-    trained = (checkpoint.get("dlr_config") or {}).get("model", {}).get("name", "another model")
-    raise ConfigError(
-        key, f"{path} was written by {trained} and does not fit {what} ({'; '.join(parts)}){hint}"
     )

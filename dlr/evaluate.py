@@ -4,23 +4,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytorch_lightning as pl
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import build, checkpoints, console
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
-from dlr.quant.bnb import packed_state_keys
-from dlr.quant.plan import (
-    TRAINED_QUANTIZED,
-    compare_with_reference,
-    evaluate_quantized,
-    rebuild_trained_quantization,
-)
+from dlr.quant.methods import Quantization
 from dlr.quant.precision import accelerator_of
 from dlr.records import scalar_metrics
-from dlr.run import RunContext, _close_experiment_trackers, validate
+from dlr.run import validate
+from dlr.run_context import RunContext, run_recorded
+from dlr.stored_config import upgraded
 from dlr.tasks.base import Task
-from dlr.transfer.apply import apply_transfer
+from dlr.transfer.checkpoint_file import check_fits, load_checkpoint
 
 
 def training_config(checkpoint: dict, cfg: DictConfig) -> DictConfig:
@@ -28,7 +25,7 @@ def training_config(checkpoint: dict, cfg: DictConfig) -> DictConfig:
     require(
         stored is not None, "ckpt_path", "checkpoint has no dlr config; was it written by dlr's train.py?"
     )
-    return OmegaConf.merge(OmegaConf.create(stored), cfg.get("overrides") or {})
+    return OmegaConf.merge(OmegaConf.create(upgraded(stored)), cfg.overrides or {})
 
 
 @dataclass
@@ -39,71 +36,55 @@ class RebuiltRun:
     config: DictConfig
     datamodule: TensorDataModule
     task: Task
-    #: QAT / QLoRA: the callback that converts the net as training's end did; None otherwise.
-    converter: object | None
+    #: The quantization the run trained with: QAT / QLoRA convert the net as training's end did.
+    quantization: Quantization
 
 
 def rebuild_run(cfg: DictConfig, run_dir: str) -> RebuiltRun:
     """Rebuild the run that wrote ``cfg.ckpt_path`` and load its weights (eval.py, predict.py)."""
-    ckpt_path = checkpoints.resolve_checkpoint(
-        cfg.ckpt_path, cfg.paths.log_dir, cfg.get("train_task_name", "train"), run_dir
-    )
-    checkpoint = checkpoints.load_checkpoint(ckpt_path)
+    ckpt_path = checkpoints.resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir, cfg.train_task_name, run_dir)
+    checkpoint = load_checkpoint(ckpt_path)
     run_cfg = training_config(checkpoint, cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build.build_datamodule(run_cfg)
-    task = build.build_task(run_cfg, datamodule)
     # Rebuild the trained structure (LoRA wrappers, new heads, QAT's fake-quantized layers, QLoRA's NF4
     # base) without loading any weights but the checkpoint's.
-    apply_transfer(task, run_cfg.get("transfer"), load_weights=False)
-    converter = rebuild_trained_quantization(run_cfg, task, accelerator_of(cfg))
-    checkpoints.check_fits(
-        task,
-        checkpoint,
-        ckpt_path,
-        f"model={run_cfg.model.name}",
-        ignore=packed_state_keys(task.state_dict()),
+    transferred = instantiate(run_cfg.transfer, _convert_="all").apply(
+        build.build_net(run_cfg, datamodule), load_weights=False
     )
+    quantization = instantiate(run_cfg.quantization, _convert_="all")
+    task = build.build_task(run_cfg, datamodule, transferred.then(quantization.rebuild(transferred.net)))
+    check_fits(task.state_dict(), checkpoint, ckpt_path, f"model={run_cfg.model.name}")
     task.load_state_dict(checkpoint["state_dict"])
-    return RebuiltRun(ckpt_path, run_cfg, datamodule, task, converter)
+    return RebuiltRun(ckpt_path, run_cfg, datamodule, task, quantization)
 
 
 def evaluate(cfg: DictConfig) -> dict | None:
     context = RunContext(cfg)
-    try:
-        validate(cfg)
-        run = rebuild_run(cfg, context.run_dir)
-        task, datamodule, converter = run.task, run.datamodule, run.converter
-        trained_with = run.config.quantization.name
-        require(
-            trained_with not in TRAINED_QUANTIZED or cfg.quantization.name == "none",
-            "quantization",
-            f"the checkpoint's net was trained with quantization={trained_with}; use none",
-        )
-        trainer = build.build_trainer(cfg, [], build.build_loggers(cfg, context.run_dir, None))
-        if converter is not None:  # QAT / QLoRA: convert as training did, report against the net before
-            converter.on_fit_end(trainer, task)
-        metrics = scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0])
-        if converter is not None:
-            metrics.update(
-                compare_with_reference(
-                    trainer,
-                    task,
-                    datamodule,
-                    converter,
-                    run.config.quantization.name,
-                    accelerator_of(cfg),
-                    metrics,
-                    context.run_dir,
-                )
-            )
-        metrics.update(evaluate_quantized(cfg, trainer, task, datamodule, metrics, context.run_dir))
-        metrics.update({k: float(v) for k, v in task.parameter_counts().items()})
-        record = context.finish(status="completed", metrics=metrics, checkpoint=str(run.ckpt_path))
-        console.print_metrics_table(metrics, context.run_dir)
-        return record
-    except (Exception, KeyboardInterrupt) as error:
-        context.fail(error)
-        return None
-    finally:
-        _close_experiment_trackers()
+    return run_recorded(context, lambda: _evaluate(cfg, context))
+
+
+def _evaluate(cfg: DictConfig, context: RunContext) -> dict:
+    validate(cfg)
+    run = rebuild_run(cfg, context.run_dir)
+    task, datamodule, converter = run.task, run.datamodule, run.quantization.converter
+    after_the_fact = instantiate(cfg.quantization, _convert_="all")
+    require(
+        run.quantization.checkpoint_is_float or not after_the_fact.quantizes(),
+        "quantization",
+        f"the checkpoint's net was trained with quantization={run.quantization.name}; use none",
+    )
+    trainer = build.build_trainer(cfg, [], build.build_loggers(cfg, context.run_dir, None))
+    if converter is not None:  # QAT / QLoRA: convert as training did, report against the net before
+        converter.on_fit_end(trainer, task)
+    metrics = scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0])
+    device = accelerator_of(cfg)
+    if converter is not None:
+        metrics.update(run.quantization.report(trainer, task, datamodule, metrics, context.run_dir, device))
+    metrics.update(
+        after_the_fact.quantize_after_the_fact(trainer, task, datamodule, metrics, context.run_dir, device)
+    )
+    metrics.update({k: float(v) for k, v in task.parameter_counts().items()})
+    record = context.finish(status="completed", metrics=metrics, checkpoint=str(run.ckpt_path))
+    console.print_metrics_table(metrics, context.run_dir)
+    return record

@@ -16,7 +16,7 @@ from dlr import console
 from dlr.data.base import CLASSIFICATION
 from dlr.errors import require
 from dlr.evaluate import RebuiltRun, rebuild_run
-from dlr.run import RunContext, _close_experiment_trackers
+from dlr.run_context import RunContext, run_recorded
 
 SPLITS = ("train", "val", "test")
 
@@ -79,15 +79,13 @@ def predict_split(cfg: DictConfig, run: RebuiltRun, run_dir: Path) -> Path:
 
 def predict(cfg: DictConfig) -> dict | None:
     context = RunContext(cfg)
-    try:
-        run = rebuild_run(cfg, context.run_dir)
-        writer = predict_table if cfg.get("data") else predict_split
-        path = writer(cfg, run, Path(context.run_dir))
-        record = context.finish(status="completed", predictions=str(path), checkpoint=str(run.ckpt_path))
-        console.console.print(f"predictions: [bold]{path}[/]", soft_wrap=True)
-        return record
-    except (Exception, KeyboardInterrupt) as error:
-        context.fail(error)
-        return None
-    finally:
-        _close_experiment_trackers()
+    return run_recorded(context, lambda: _predict(cfg, context))
+
+
+def _predict(cfg: DictConfig, context: RunContext) -> dict:
+    run = rebuild_run(cfg, context.run_dir)
+    writer = predict_table if cfg.get("data") else predict_split
+    path = writer(cfg, run, Path(context.run_dir))
+    record = context.finish(status="completed", predictions=str(path), checkpoint=str(run.ckpt_path))
+    console.console.print(f"predictions: [bold]{path}[/]", soft_wrap=True)
+    return record

@@ -5,7 +5,6 @@ the key; in a sweep the failed job is recorded and the others go on.
 """
 
 import json
-import signal
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,8 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from hydra.utils import get_class, instantiate
+from omegaconf import DictConfig
 
 from dlr import batch_groups, build, checkpoints, console
 from dlr.errors import ConfigError
@@ -22,8 +22,8 @@ from dlr.interrupts import STOPS, RunInterrupted
 from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics
 from dlr.resume import completed_before, interrupted_checkpoint
-from dlr.run_context import RunContext
-from dlr.transfer.apply import apply_transfer
+from dlr.run_context import RunContext, run_recorded
+from dlr.transfer.checkpoint_file import check_fits, load_checkpoint
 from dlr.validation import validate_config
 
 
@@ -31,11 +31,6 @@ def validate(cfg: DictConfig) -> None:
     """Every key, in every group, against dlr.validation's rules, before anything is built."""
     hydra_cfg = HydraConfig.get()
     validate_config(cfg, hydra_cfg.overrides.task, hydra_cfg.get("launcher"))
-
-
-def _close_experiment_trackers() -> None:
-    if "wandb" in sys.modules:
-        sys.modules["wandb"].finish()  # otherwise the next job of a sweep would write into this W&B run
 
 
 def train(cfg: DictConfig) -> dict | None:
@@ -51,18 +46,9 @@ def train(cfg: DictConfig) -> dict | None:
         sys.exit(1)
     STOPS.install()
     try:
-        return _train(cfg, context, resume_from)
-    except RunInterrupted as stop:
-        context.interrupt(stop)
-    except KeyboardInterrupt:  # SIGINT outside the main thread's handler
-        context.interrupt(RunInterrupted(signal.SIGINT))
-    except Exception as error:
-        context.fail(error)
-        return None
+        return run_recorded(context, lambda: _train(cfg, context, resume_from))
     finally:
         STOPS.restore()
-        context.close()
-        _close_experiment_trackers()
 
 
 def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None) -> dict:
@@ -73,47 +59,43 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         from dlr.tabular.runner import fit_estimator  # scikit-learn: only for the runs that use it
 
         return fit_estimator(cfg, context)
+    # One direction: data, net, its transforms (transfer, then quantization), trainer, then the task, once.
     datamodule = build.build_datamodule(cfg)
-    task = build.build_task(cfg, datamodule)
-    transfer_callbacks = apply_transfer(task, cfg.get("transfer"), context.run_dir)  # load, freeze, LoRA, ...
-    quant_plan = QuantPlan(cfg, task, datamodule)  # precision, QAT/QLoRA, memory estimate
-    task.run_config = OmegaConf.to_container(cfg, resolve=True)
+    quant_plan = QuantPlan(cfg, instantiate(cfg.quantization, _convert_="all"))
+    transformed = build.transform_net(cfg, datamodule, quant_plan, context.run_dir)
     # A resumed sweep's interrupted job continues from its own checkpoint.
     ckpt_path = resume_from or checkpoints.resolve_checkpoint(
-        cfg.get("ckpt_path"), cfg.paths.log_dir, cfg.task_name, context.run_dir, context.record["choices"]
+        cfg.ckpt_path, cfg.paths.log_dir, cfg.task_name, context.run_dir, context.record["choices"]
     )
-    if ckpt_path is not None:
-        checkpoint = checkpoints.load_checkpoint(ckpt_path)
-        checkpoints.check_fits(task, checkpoint, ckpt_path, f"model={cfg.model.name}")
-        checkpoints.check_epochs_left(checkpoint, cfg.trainer.max_epochs)
     _save_label_noise(datamodule, context.run_dir)
 
     # val_fraction=0 means no validation at all: never the test split, and no checkpoint chosen on it.
     validation = getattr(datamodule, "has_validation", True)
-    callbacks = [
-        *build.build_callbacks(cfg, validation),
-        FiniteLossGuard(),
-        *transfer_callbacks,
-        *quant_plan.callbacks,
-    ]
+    callbacks = [*build.build_callbacks(cfg, validation), FiniteLossGuard(), *transformed.callbacks]
     loggers = build.build_loggers(cfg, context.run_dir, context.sweep_name)
-    trainer_kwargs = {} if validation else {"limit_val_batches": 0}
+    trainer_kwargs = {**({} if validation else {"limit_val_batches": 0}), **transformed.trainer_kwargs}
     trainer = build.build_trainer(cfg, callbacks, loggers, **trainer_kwargs)
-    batch_groups.configure(trainer, task, datamodule)
+    group_steps = batch_groups.configure(trainer, get_class(cfg.model.task._target_), datamodule)
+    task = build.build_task(cfg, datamodule, transformed, group_steps)
+    if ckpt_path is not None:
+        checkpoint = load_checkpoint(ckpt_path)
+        check_fits(task.state_dict(), checkpoint, ckpt_path, f"model={cfg.model.name}")
+        checkpoints.check_epochs_left(checkpoint, cfg.trainer.max_epochs)
+    quant_plan.announce_estimate(task)
     counts = task.parameter_counts()
     _announce(trainer, task, counts, task.run_config)
     quant_plan.log_estimate(trainer)
     timing = {"torch_threads": torch.get_num_threads()}
-    if cfg.get("train", True):
+    if cfg.train:
         started = time.perf_counter()
-        # weights_only: resuming must never unpickle code (checkpoints.load_checkpoint read it so already).
+        # weights_only: resuming must never unpickle code (load_checkpoint read it so already).
         resume = str(ckpt_path) if ckpt_path else None
         trainer.fit(task, datamodule=datamodule, ckpt_path=resume, weights_only=True)
         timing["fit_s"] = round(time.perf_counter() - started, 3)
         if STOPS.requested is not None:  # the fit stopped early at an epoch end, with last.ckpt written
             raise RunInterrupted(STOPS.requested)
     metrics = scalar_metrics(trainer.callback_metrics)
-    if cfg.get("test", True):
+    if cfg.test:
         started = time.perf_counter()
         metrics.update(scalar_metrics(trainer.test(task, datamodule=datamodule, verbose=False)[0]))
         timing["test_s"] = round(time.perf_counter() - started, 3)
@@ -133,7 +115,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         best_checkpoint=best,
         timing=timing,
         # what ran: Lightning substitutes some requests (16-mixed on CPU runs bf16-mixed)
-        precision={"requested": str(cfg.trainer.get("precision")), "ran": str(trainer.precision)},
+        precision={"requested": str(cfg.trainer.precision), "ran": str(trainer.precision)},
     )
     console.print_metrics_table(metrics, context.run_dir)
     return record

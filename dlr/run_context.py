@@ -12,6 +12,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
@@ -153,3 +154,26 @@ def _root_error(error: BaseException) -> BaseException:
             return cause
         cause = cause.__cause__
     return error
+
+
+def close_experiment_trackers() -> None:
+    if "wandb" in sys.modules:
+        sys.modules["wandb"].finish()  # otherwise the next job of a sweep would write into this W&B run
+
+
+def run_recorded(context: RunContext, body: Callable[[], dict]) -> dict | None:
+    """``body()``'s record, with every other end recorded in ``context``: a signal as ``interrupted`` (the
+    process stops), an error as ``failed`` (None returned, or the process exits). Used by train, eval and
+    predict alike; the run directory's lock is released and experiment trackers closed however it ends."""
+    try:
+        return body()
+    except RunInterrupted as stop:
+        context.interrupt(stop)
+    except KeyboardInterrupt:  # SIGINT outside the main thread's handler
+        context.interrupt(RunInterrupted(signal.SIGINT))
+    except Exception as error:
+        context.fail(error)
+    finally:
+        context.close()
+        close_experiment_trackers()
+    return None

@@ -15,13 +15,13 @@ import tempfile
 from pathlib import Path
 
 import torch
-from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlr.nets.mlp import MLP  # noqa: E402
 from dlr.quant import export  # noqa: E402
 from dlr.quant.compare import latencies, print_report  # noqa: E402
+from dlr.quant.methods import shipped_post_training  # noqa: E402
 from dlr.quant.ptq import quantize_net  # noqa: E402
 
 QUANTIZATIONS = {
@@ -36,7 +36,7 @@ def candidates(net: torch.nn.Module) -> dict[str, tuple[torch.nn.Module, torch.d
     """name -> (net, input dtype)."""
     out = {"fp32": (net, torch.float32), "bf16": (copy.deepcopy(net).to(torch.bfloat16), torch.bfloat16)}
     for name, spec in QUANTIZATIONS.items():
-        out[name] = (quantize_net(copy.deepcopy(net), OmegaConf.create(spec)), torch.float32)
+        out[name] = (quantize_net(copy.deepcopy(net), shipped_post_training(**spec)), torch.float32)
     return out
 
 

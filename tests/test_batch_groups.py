@@ -60,7 +60,7 @@ def _trainer(callbacks: list, **kwargs) -> pl.Trainer:
 
 
 def test_plain_steps_need_quiet_hooks_and_no_loss_scaling():
-    task = SupervisedTask(torch.nn.Linear(2, 2), data_info={"output_size": 2})
+    task = SupervisedTask
     scaled = MixedPrecision("16-mixed", "cpu", scaler=torch.amp.GradScaler("cpu"))
     assert batch_groups.plain_steps_allowed(_trainer([LastCheckpoint(".")]), task)
     assert batch_groups.plain_steps_allowed(

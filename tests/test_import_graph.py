@@ -49,3 +49,44 @@ def import_graph() -> nx.DiGraph:
 def test_no_import_cycles():
     cycles = list(nx.simple_cycles(import_graph()))
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c + c[:1]) for c in cycles[:10])
+
+
+# docs/architecture.md's layers, top (drivers) to bottom (base); any other module is in the run flow.
+RUN_FLOW = 2
+LAYERS = {
+    "dlr.experiments": 1,
+    "dlr.tasks": 3,
+    **dict.fromkeys(("dlr.transfer", "dlr.quant", "dlr.transforms"), 4),
+    **dict.fromkeys(("dlr.data", "dlr.nets", "dlr.analysis", "dlr.lightning_internals", "dlr.hub"), 5),
+    **dict.fromkeys(
+        ("dlr.errors", "dlr.records", "dlr.validation", "dlr.console", "dlr.compose", "dlr.resolvers"), 6
+    ),
+    "dlr.lean_imports": 6,
+}
+STUDIES = "dlr.studies"
+#: What the studies (which read run directories after a sweep) may import, and which layer may import them.
+STUDIES_READ, STUDIES_READ_BY = (5, 6), (1,)
+
+
+def layer(module: str) -> int | str:
+    if module == STUDIES or module.startswith(STUDIES + "."):
+        return STUDIES
+    return next(
+        (rank for prefix, rank in LAYERS.items() if module == prefix or module.startswith(prefix + ".")),
+        RUN_FLOW,
+    )
+
+
+def test_imports_point_down_the_layers():
+    upward = []
+    for source, target in import_graph().edges:
+        above, below = layer(source), layer(target)
+        if above == STUDIES and below != STUDIES:
+            allowed = below in STUDIES_READ
+        elif below == STUDIES and above != STUDIES:
+            allowed = above in STUDIES_READ_BY
+        else:
+            allowed = above == STUDIES or below >= above
+        if not allowed:
+            upward.append(f"{source} ({above}) -> {target} ({below})")
+    assert not upward, "imports that point up docs/architecture.md's layers: " + "; ".join(sorted(upward))

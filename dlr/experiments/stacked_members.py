@@ -55,7 +55,6 @@ def prepare_member(prepared: list[Member], cfg: DictConfig) -> float | None:
             "launcher",
             f"stacked training needs classification with cross-entropy; use launcher=basic for {cfg.data.get('_target_')}",
         )
-        task.run_config = OmegaConf.to_container(cfg, resolve=True)
         _save_label_noise(datamodule, context.run_dir)
     except Exception as error:
         context.fail(error)

@@ -7,7 +7,7 @@ composed from the same configs and written to ``<run dir>/trials/<dataset>/<mode
 
 Each trial runs in its own forked process (:mod:`dlr.experiments.child_runs`): if it dies (an error, a
 memory kill), it is recorded as ``failed`` with the exit status and the benchmark goes on. Re-running into the same directory
-skips the completed trials. Then ``dlr.tabular.report`` reads the files and writes the table and plot.
+skips the completed trials. Then ``dlr.studies.tabular_report`` reads the files and writes the table and plot.
 """
 
 import random
@@ -19,7 +19,7 @@ from dlr import console
 from dlr.errors import require
 from dlr.experiments.child_runs import run_in_child
 from dlr.run import RunContext, validate
-from dlr.tabular.report import PLOT_FILE, SCORES, TABLE_FILE, write_report
+from dlr.studies.tabular_report import PLOT_FILE, SCORES, TABLE_FILE, write_report
 from dlr.tabular.search import sample_overrides
 
 # The benchmark's own choices; every other command-line override reaches each trial.

@@ -120,9 +120,3 @@ def quantize_base(net: nn.Module, mode: str, dtype: str | None, device: str) -> 
         layer.requires_grad_(False)
         setattr(parent, child, layer)
     return len(targets)
-
-
-def packed_state_keys(state_dict: dict) -> set[str]:
-    """The checkpoint keys of 4-bit layers' packed quantization state: a JSON blob (as bytes) whose length
-    follows its numbers, so checkpoint checks must not compare it by shape."""
-    return {key for key in state_dict if ".quant_state.bitsandbytes__" in key}

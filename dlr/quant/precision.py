@@ -14,7 +14,7 @@ PRECISIONS = ("64-true", "32-true", "bf16-mixed", "bf16-true", "16-mixed", "16-t
 
 def accelerator_of(cfg: DictConfig) -> str:
     """``cpu`` or ``cuda``: what Lightning's ``auto`` would pick, resolved the same way."""
-    name = str(cfg.trainer.get("accelerator", "auto"))
+    name = str(cfg.trainer.accelerator)
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return "cuda" if name in ("gpu", "cuda") else name
@@ -22,7 +22,7 @@ def accelerator_of(cfg: DictConfig) -> str:
 
 def check_precision(cfg: DictConfig) -> str:
     """The precision the run will use; one-line error where the accelerator lacks it, fallbacks printed."""
-    precision = str(cfg.trainer.get("precision") or "32-true")
+    precision = str(cfg.trainer.precision or "32-true")  # null: Lightning's own default
     require(
         precision in PRECISIONS, "precision", f"must be one of {', '.join(PRECISIONS)}; got {precision!r}"
     )

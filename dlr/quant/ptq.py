@@ -85,7 +85,7 @@ def check_quantizable(net: nn.Module, spec) -> None:
     )
     # peft's LoRA layers read their base layer's weight dtype, which torch.ao's packed Linear lacks.
     lora = any(hasattr(m, "base_layer") for m in net.modules())
-    fbgemm = spec.name == "int8_dynamic" and spec.get("backend") == "fbgemm"
+    fbgemm = spec.backend == "fbgemm"
     require(
         not (lora and fbgemm),
         "quantization.backend",
@@ -94,7 +94,8 @@ def check_quantizable(net: nn.Module, spec) -> None:
 
 
 def quantize_net(net: nn.Module, spec, device: str = "cpu") -> nn.Module:
-    """Quantize ``net`` (a float, trained, eval-mode net) as ``spec`` (the ``quantization`` config) says."""
+    """Quantize ``net`` (a float, trained, eval-mode net) as ``spec`` (a ``dlr.quant.methods.PostTraining``:
+    ``name``, ``group_size``, ``backend``) says."""
     method = spec.name
     require(
         method in PTQ_METHODS,
@@ -110,11 +111,11 @@ def quantize_net(net: nn.Module, spec, device: str = "cpu") -> nn.Module:
 
     net.eval()
     if method == "int4_weight_only":
-        return _int4(net, int(spec.get("group_size", 32)), device)
+        return _int4(net, int(spec.group_size), device)
     if method == "int8_weight_only":
         quantize_(net, Int8WeightOnlyConfig())
         return net
-    backend = spec.get("backend", "torchao")
+    backend = spec.backend
     require(
         backend in BACKENDS, "quantization.backend", f"must be one of {', '.join(BACKENDS)}; got {backend!r}"
     )

@@ -74,4 +74,4 @@ class MergeQLoRA(pl.Callback):
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.reference = pl_module.net
-        pl_module.net = merge_qlora(pl_module.net)
+        pl_module.replace_net(merge_qlora(pl_module.net))

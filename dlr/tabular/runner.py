@@ -25,7 +25,7 @@ def fit_estimator(cfg: DictConfig, context) -> dict:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
     splits = {"train": datamodule.train, "val": datamodule.val}
-    if cfg.get("test", True):
+    if cfg.test:
         splits["test"] = datamodule.test
     # OpenMP pools sized to every core thrash on a busy machine; `threads` caps them (null: no cap).
     with threadpool_limits(limits=cfg.model.estimator.get("threads")):

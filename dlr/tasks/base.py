@@ -7,12 +7,17 @@ a small model's forward pass.
 
 import random
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
 from torch import nn
+
+from dlr.errors import require
+from dlr.lightning_internals import RUNNING_HOOK_ATTRIBUTE, count_optimizer_steps
+from dlr.transforms import TASK_NET_PREFIX
 
 # Lightning warns whenever a module overrides `transfer_batch_to_device` and a datamodule is used; the
 # override below is deliberate.
@@ -26,36 +31,48 @@ def count_parameters(module: nn.Module) -> dict[str, float]:
     return {"params/total": total, "params/trainable": trainable, "params/trainable_pct": share}
 
 
+#: How a task steps inside a batch group (``dlr.batch_groups``): no groups, plain torch calls, or through
+#: Lightning's ``manual_backward`` and optimizer wrapper.
+GROUP_STEPS = ("off", "plain", "lightning")
+
+
 class Task(pl.LightningModule):
+    """Everything a task needs is passed here, decided before it is built (``dlr.build.build_task``): its
+    net as transfer and quantization left it, and how the run around it trains it."""
+
     def __init__(
         self,
         net: nn.Module,
         optimizer: Callable[..., torch.optim.Optimizer] | None = None,
         scheduler: Callable[..., object] | None = None,
         data_info: dict | None = None,
+        run_config: dict | None = None,
+        lr_multipliers: dict[str, float] | None = None,
+        optimize_frozen: bool = False,
+        group_steps: str = "off",
     ):
         super().__init__()
+        require(group_steps in GROUP_STEPS, "group_steps", f"must be one of {', '.join(GROUP_STEPS)}")
         self.net = net
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.data_info = data_info or {}
         #: The composed config, stored in every checkpoint so eval.py can rebuild the run.
-        self.run_config: dict | None = None
-        #: Set by dlr.transfer: learning-rate multipliers by parameter name (discriminative LR), and whether
-        #: frozen parameters join the optimizer anyway, so that a callback can unfreeze them later.
-        self.lr_multipliers: dict[str, float] = {}
-        self.optimize_frozen = False
-        #: Set by dlr.batch_groups: each batch of a group steps with plain torch calls, not Lightning's.
-        self.plain_group_steps = False
+        self.run_config = run_config
+        #: Learning-rate multipliers by the net's parameter names (discriminative LR), and whether frozen
+        #: parameters join the optimizer anyway, so that a callback can unfreeze them later (dlr.transfer).
+        self.lr_multipliers = {f"{TASK_NET_PREFIX}{name}": m for name, m in (lr_multipliers or {}).items()}
+        self.optimize_frozen = optimize_frozen
+        self.plain_group_steps = group_steps == "plain"
+        if group_steps != "off":
+            self.automatic_optimization = (
+                False  # training_step runs one optimizer step per batch of the group
+            )
 
     @classmethod
     def takes_batch_groups(cls) -> bool:
         """Whether ``training_step`` accepts a list of batches (``data.batches_per_step`` > 1)."""
         return False
-
-    def take_batch_groups(self, plain_steps: bool) -> None:
-        self.automatic_optimization = False  # training_step runs one optimizer step per batch of the group
-        self.plain_group_steps = plain_steps
 
     def optimizer_step_per_batch(self, batches, loss_of: Callable) -> None:
         """Train on a group of batches, one optimizer step each, as Lightning would one per Lightning step."""
@@ -67,18 +84,30 @@ class Task(pl.LightningModule):
             backward(loss)
             optimizer.step()
         if self.plain_group_steps:
-            # Lightning counts optimizer steps (global_step) in the optimizer wrapper skipped above.
-            progress = self.trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
-            progress.increment_by(len(batches))
+            count_optimizer_steps(self.trainer, len(batches))
+
+    def replace_net(self, net: nn.Module) -> None:
+        """After the fit: the net converted for shipping (QLoRA's merged adapters)."""
+        self.net = net
+
+    @contextmanager
+    def net_replaced_by(self, net: nn.Module) -> Iterator[None]:
+        """The task with ``net`` in its net's place for a while (testing a quantized net's float reference)."""
+        own = self.net
+        self.net = net
+        try:
+            yield
+        finally:
+            self.net = own
 
     def forward(self, x):
         return self.net(x)
 
     # Two per-step costs of Lightning that dwarf a small model's step: it renames the running hook about
-    # 45 times a step through nn.Module.__setattr__ (which scans parameters, buffers and submodules), and
-    # walks every batch to move it to a device, even to the CPU it is already on.
+    # 45 times a step (dlr.lightning_internals.RUNNING_HOOK_ATTRIBUTE), and walks every batch to move it to a
+    # device, even to the CPU it is already on.
     def __setattr__(self, name: str, value) -> None:
-        if name == "_current_fx_name":
+        if name == RUNNING_HOOK_ATTRIBUTE:
             object.__setattr__(self, name, value)
         else:
             super().__setattr__(name, value)

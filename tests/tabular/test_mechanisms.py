@@ -77,7 +77,7 @@ def test_a_negative_probe_names_the_key():
 
 @pytest.mark.slow
 def test_a_probe_sweep_gives_one_figure_with_trees_and_nets(make_cfg):
-    from dlr.tabular.mechanisms import load_runs, write_figures
+    from dlr.studies.tabular_mechanisms import load_runs, write_figures
 
     for job, (model, rotate, split) in enumerate([("hist_gbm", "false", 0), ("hist_gbm", "true", 0),
                                                    ("hist_gbm", "true", 1), ("mlp", "true", 0)]):  # fmt: skip

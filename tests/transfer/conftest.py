@@ -4,19 +4,23 @@ from pathlib import Path
 
 import pytest
 import torch
+from hydra.utils import instantiate
 
 from dlr import build
 from dlr.tasks.base import Task
+from dlr.transfer.apply import FineTune, Transfer
 
 
 @pytest.fixture
 def build_task(make_cfg):
-    """``build_task(overrides)`` -> (cfg, datamodule, task), built as the flow builds them (no transfer yet)."""
+    """``build_task(overrides)`` -> (cfg, datamodule, task), built as the flow builds them: the net, then
+    the config's transfer applied to it, then the task around the transformed net."""
 
     def _build(overrides: list[str]):
         cfg = make_cfg(overrides)
         datamodule = build.build_datamodule(cfg)
-        return cfg, datamodule, build.build_task(cfg, datamodule)
+        transformed = instantiate(cfg.transfer, _convert_="all").apply(build.build_net(cfg, datamodule))
+        return cfg, datamodule, build.build_task(cfg, datamodule, transformed)
 
     return _build
 
@@ -31,3 +35,13 @@ def save_checkpoint(tmp_path):
         return path
 
     return _save
+
+
+def finetune(checkpoint: Path, partial: bool = False) -> FineTune:
+    """``transfer=finetune transfer.checkpoint=<checkpoint>`` (and ``transfer.partial``), as an object."""
+    return FineTune("finetune", str(checkpoint), partial=partial, reset_head=False)
+
+
+def freeze(**options) -> Transfer:
+    """``transfer=freeze`` with only ``options`` set in ``transfer.freeze``."""
+    return Transfer("freeze", checkpoint=None, partial=False, reset_head=False, freeze=options)

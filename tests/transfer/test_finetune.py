@@ -7,15 +7,15 @@ import torch
 
 from dlr.errors import ConfigError
 from dlr.run import train
-from dlr.transfer.apply import apply_transfer
 from tests.conftest import FAST
+from tests.transfer.conftest import finetune
 
 
 def test_mismatched_checkpoint_fails_in_one_line_naming_the_keys(build_task, save_checkpoint):
     _, _, wide = build_task(["width=32"])
     _, _, narrow = build_task(["width=16"])
     with pytest.raises(ConfigError) as error:
-        apply_transfer(narrow, {"name": "finetune", "checkpoint": str(save_checkpoint(wide))})
+        finetune(save_checkpoint(wide)).apply(narrow.net)
     message = str(error.value)
     assert "\n" not in message and message.startswith("transfer.checkpoint:")
     assert "net.layers.1.weight (32, 40) vs (16, 40)" in message and "transfer.partial=true" in message
@@ -24,8 +24,7 @@ def test_mismatched_checkpoint_fails_in_one_line_naming_the_keys(build_task, sav
 def test_partial_loading_reports_loaded_missing_and_unexpected(build_task, save_checkpoint, tmp_path):
     _, _, deep = build_task(["width=16", "depth=3"])
     _, _, shallow = build_task(["width=16", "depth=2"])
-    config = {"name": "finetune", "checkpoint": str(save_checkpoint(deep)), "partial": True}
-    apply_transfer(shallow, config, run_dir=str(tmp_path))
+    finetune(save_checkpoint(deep), partial=True).apply(shallow.net, run_dir=str(tmp_path))
     report = json.loads((tmp_path / "transfer.json").read_text())["weights"]
     assert report["loaded"] == [
         "net.layers.1.bias",
@@ -45,7 +44,7 @@ def test_new_head_when_the_class_count_differs(build_task, save_checkpoint):
     _, _, five = build_task(["width=16", "data.classes=[0,1,2,3,4]"])
     _, _, ten = build_task(["width=16", "seed=1"])
     head_before = ten.net.layers[-1].weight.clone()
-    apply_transfer(ten, {"name": "finetune", "checkpoint": str(save_checkpoint(five))})
+    finetune(save_checkpoint(five)).apply(ten.net)
     assert torch.equal(ten.net.layers[1].weight, five.net.layers[1].weight)  # the body is loaded
     assert torch.equal(ten.net.layers[-1].weight, head_before) and ten.net.layers[-1].out_features == 10
 

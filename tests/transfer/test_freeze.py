@@ -7,9 +7,9 @@ import torch
 
 from dlr.errors import ConfigError
 from dlr.run import train
-from dlr.transfer.apply import apply_transfer
 from dlr.transfer.blocks import transfer_blocks
 from tests.conftest import FAST
+from tests.transfer.conftest import freeze
 
 
 def _weights(path) -> dict[str, torch.Tensor]:
@@ -62,7 +62,7 @@ def test_blocks_of_the_dlr_nets(build_task):
 
 def test_freeze_by_pattern_and_its_errors(build_task):
     _, _, task = build_task([])
-    frozen = apply_transfer(task, {"name": "freeze", "freeze": {"patterns": [r"layers\.1\."]}}) or None
+    frozen = freeze(patterns=[r"layers\.1\."]).apply(task.net).callbacks or None
     assert (
         frozen is None
         and not task.net.layers[1].weight.requires_grad
@@ -71,9 +71,9 @@ def test_freeze_by_pattern_and_its_errors(build_task):
     with pytest.raises(
         ConfigError, match="'encoder' matches no parameter; blocks: layers.1, layers.3, layers.5"
     ):
-        apply_transfer(task, {"name": "freeze", "freeze": {"patterns": ["encoder"]}})
+        freeze(patterns=["encoder"]).apply(task.net)
     with pytest.raises(ConfigError, match="transfer.freeze.first_k: must leave a block trainable"):
-        apply_transfer(task, {"name": "freeze", "freeze": {"first_k": 3}})
+        freeze(first_k=3).apply(task.net)
 
 
 def test_a_linear_probe_trains_only_the_head(make_cfg):

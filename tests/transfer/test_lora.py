@@ -7,7 +7,6 @@ from safetensors.torch import load_model
 from dlr.errors import ConfigError
 from dlr.nets.mlp import MLP
 from dlr.nets.timm_net import TimmNet
-from dlr.transfer.apply import apply_transfer
 from dlr.transfer.lora import apply_lora, merge_lora, save_lora
 
 
@@ -17,10 +16,9 @@ def _mlp() -> MLP:
 
 
 def test_lora_leaves_exactly_the_expected_trainable_parameters(build_task):
-    _, _, task = build_task(["width=100", "depth=2"])
-    apply_transfer(
-        task,
-        {"name": "lora", "lora": {"target_modules": "all-linear", "r": 4, "alpha": 8, "train_head": True}},
+    overrides = ["transfer.lora.target_modules=all-linear", "transfer.lora.train_head=true"]
+    _, _, task = build_task(
+        ["width=100", "depth=2", "transfer=lora", "transfer.lora.r=4", "transfer.lora.alpha=8", *overrides]
     )
     trainable = sum(p.numel() for p in task.parameters() if p.requires_grad)
     # r * (in + out) per adapted Linear (40->100, 100->100), plus the head (100->10) trained in full

@@ -3,9 +3,9 @@
 import pytest
 import pytorch_lightning as pl
 import torch
+from hydra.utils import instantiate
 
 from dlr import build
-from dlr.transfer.apply import apply_transfer
 from dlr.transfer.gradual import GradualUnfreeze
 from tests.conftest import FAST
 
@@ -33,8 +33,9 @@ def test_gradual_unfreezing_follows_its_schedule(make_cfg):
         ]
     )
     datamodule = build.build_datamodule(cfg)
-    task = build.build_task(cfg, datamodule)
-    (unfreeze,) = apply_transfer(task, cfg.transfer)
+    transformed = instantiate(cfg.transfer, _convert_="all").apply(build.build_net(cfg, datamodule))
+    (unfreeze,) = transformed.callbacks
+    task = build.build_task(cfg, datamodule, transformed)
     first, second = task.net.layers[1].weight.detach().clone(), task.net.layers[3].weight.detach().clone()
     weights = WeightsPerEpoch()
     build.build_trainer(cfg, [unfreeze, weights], []).fit(task, datamodule=datamodule)
@@ -53,7 +54,6 @@ def test_gradual_unfreezing_follows_its_schedule(make_cfg):
 
 def test_discriminative_learning_rates_reach_the_optimizer(build_task):
     cfg, _, task = build_task(["transfer=discriminative_lr", "transfer.discriminative_lr.decay=0.5"])
-    apply_transfer(task, cfg.transfer)
     optimizer = task.configure_optimizers()
     lr = cfg.optimizer.lr
     by_size = {sum(p.numel() for p in group["params"]): group["lr"] for group in optimizer.param_groups}

@@ -4,7 +4,7 @@ Reads every run record of a sweep directory, finds the ``data.*`` probe the swee
 (``uninformative_features``, ``rotate``, ``smooth_target``) and plots each model's test score (accuracy or
 R2), mean ± std over the swept ``data.split_seed``, against it: trees solid, nets dashed, as in Grinsztajn
 et al. (2022), Figures 2, 4 and 5. ``experiment=tabular_mechanisms`` installs :class:`MechanismFigures` as the
-sweep's callback, so the figure is written when the sweep ends; ``python -m dlr.tabular.mechanisms <sweep
+sweep's callback, so the figure is written when the sweep ends; ``python -m dlr.studies.tabular_mechanisms <sweep
 dir>`` writes it again (``mechanism_<probe>.png`` and ``.csv`` in the sweep directory).
 """
 
@@ -21,7 +21,7 @@ from omegaconf import DictConfig  # noqa: E402
 
 from dlr import console  # noqa: E402
 from dlr.studies.hydra_callback import SweepCallback  # noqa: E402
-from dlr.tabular.report import SCORES  # noqa: E402
+from dlr.studies.tabular_report import SCORES  # noqa: E402
 
 PROBES = {
     "uninformative_features": "uninformative features added (per original feature)",

@@ -11,7 +11,7 @@ With several random splits per dataset (trial folders ``<dataset>@<split>``) a m
 split, its normalised scores and ranks are averaged over splits, and ``scores.md`` gives the raw test
 scores as mean ± standard deviation over the splits.
 
-``python -m dlr.tabular.report <benchmark run dir>`` rewrites the tables and plot from the files.
+``python -m dlr.studies.tabular_report <benchmark run dir>`` rewrites the tables and plot from the files.
 """
 
 import json
