@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from dlr.errors import require
-from dlr.nets.recurrent import as_steps
+from dlr.nets.recurrent import as_steps, time_layout
 
 
 def two_layer_mlp(size: int, hidden: int, dropout: float) -> nn.Sequential:
@@ -46,17 +46,8 @@ class Mixer1D(nn.Module):
         data_info: dict | None = None,
     ):
         super().__init__()
-        require(
-            len(input_shape) == 2,
-            "model",
-            f"mixer needs (steps, features) or (channels, length) inputs, got input shape {tuple(input_shape)}",
-        )
-        require(width >= 1, "width", f"must be >= 1, got {width}")
-        require(depth >= 1, "depth", f"must be >= 1 for mixer, got {depth}")
         require(expansion > 0, "model.net.expansion", f"must be > 0, got {expansion}")
-        # A signal is (channels, length), a sequence (steps, features); the data's kind says which.
-        self.channels_first = (data_info or {}).get("data_kind") == "signal"
-        length, features = input_shape[::-1] if self.channels_first else input_shape
+        self.channels_first, length, features = time_layout("mixer", input_shape, width, depth, data_info)
         require(
             patch_size >= 1 and length % patch_size == 0,
             "model.net.patch_size",

@@ -20,6 +20,23 @@ def as_steps(x: torch.Tensor, channels_first: bool) -> torch.Tensor:
     return x.transpose(1, 2) if channels_first else x
 
 
+def time_layout(
+    name: str, input_shape: tuple[int, ...], width: int, depth: int, data_info: dict | None
+) -> tuple[bool, int, int]:
+    """The checks of a net that runs along time (RNNs, transformer, mixer) and how it reads its input:
+    (channels_first, steps, features). A signal is (channels, length), a sequence (steps, features)."""
+    require(
+        len(input_shape) == 2,
+        "model",
+        f"{name} needs (steps, features) inputs, got input shape {tuple(input_shape)}",
+    )
+    require(width >= 1, "width", f"must be >= 1, got {width}")
+    require(depth >= 1, "depth", f"must be >= 1 for {name}, got {depth}")
+    channels_first = (data_info or {}).get("data_kind") == "signal"
+    steps, features = input_shape[::-1] if channels_first else input_shape
+    return channels_first, steps, features
+
+
 class RecurrentNet(nn.Module):
     data_kinds = ("sequence", "signal")
 
@@ -38,18 +55,10 @@ class RecurrentNet(nn.Module):
     ):
         super().__init__()
         require(cell in CELLS, "model.net.cell", f"must be one of {', '.join(CELLS)}, got {cell!r}")
-        require(
-            len(input_shape) == 2,
-            "model",
-            f"{cell} needs (steps, features) inputs, got input shape {tuple(input_shape)}",
-        )
-        require(width >= 1, "width", f"must be >= 1, got {width}")
-        require(depth >= 1, "depth", f"must be >= 1 for {cell}, got {depth}")
+        self.channels_first, steps, features = time_layout(cell, input_shape, width, depth, data_info)
         require(0.0 <= dropout < 1.0, "model.net.dropout", f"must be in [0, 1), got {dropout}")
         readouts = ", ".join(READOUTS)
         require(readout in READOUTS, "model.net.readout", f"must be one of {readouts}, got {readout!r}")
-        self.channels_first = (data_info or {}).get("data_kind") == "signal"
-        steps, features = input_shape[::-1] if self.channels_first else input_shape
         self.readout = readout
         # torch applies dropout between stacked layers only, so it is meaningless (and warns) for one layer.
         self.recurrent = CELLS[cell](

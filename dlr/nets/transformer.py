@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from dlr.errors import require
-from dlr.nets.recurrent import as_steps
+from dlr.nets.recurrent import as_steps, time_layout
 
 POSITIONS = ("learned", "sinusoidal")
 
@@ -43,21 +43,15 @@ class TransformerNet(nn.Module):
         data_info: dict | None = None,
     ):
         super().__init__()
-        require(
-            len(input_shape) == 2,
-            "model",
-            f"transformer needs (steps, features) inputs, got input shape {tuple(input_shape)}",
+        self.channels_first, length, features = time_layout(
+            "transformer", input_shape, width, depth, data_info
         )
-        require(width >= 1, "width", f"must be >= 1, got {width}")
-        require(depth >= 1, "depth", f"must be >= 1 for transformer, got {depth}")
         require(n_heads >= 1, "model.net.n_heads", f"must be >= 1, got {n_heads}")
         require(
             positions in POSITIONS,
             "model.net.positions",
             f"must be one of {', '.join(POSITIONS)}, got {positions!r}",
         )
-        self.channels_first = (data_info or {}).get("data_kind") == "signal"
-        length, features = input_shape[::-1] if self.channels_first else input_shape
         self.embed = nn.Linear(features, width)
         if positions == "learned":
             self.positions = nn.Parameter(0.02 * torch.randn(length, width))
