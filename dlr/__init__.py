@@ -1,7 +1,9 @@
 """dlr: configurable deep-learning research on Hydra and Lightning."""
 
+from dlr.lean_hydra import install as _install_lean_hydra
 from dlr.lean_imports import install as _install_lean_imports
 from dlr.resolvers import register as _register_resolvers
 
 _register_resolvers()
 _install_lean_imports()
+_install_lean_hydra()

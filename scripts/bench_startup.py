@@ -3,6 +3,8 @@
 Prints only JSON: per command the median wall time over ``--repeats`` runs, its peak RSS, and both as
 ratios to `python -c "import torch"`. Commands: --help, --cfg job, tab completion, a config error
 (width=0), and the default run `python train.py` (one repeat unless --repeats-run says otherwise).
+Also `import torch, torch._dynamo`: every torch optimizer's ``step`` imports ``torch._dynamo`` (its
+``_use_grad_for_differentiable``), so that is the floor of any training run, with or without Lightning.
 Runs write under a temporary paths.log_dir. Usage: `python scripts/bench_startup.py --repeats 3`.
 """
 
@@ -53,6 +55,9 @@ def main() -> None:
     train = [sys.executable, "train.py"]
     reference = median_of([sys.executable, "-c", "import torch"], args.repeats, env)
     figures = {
+        "import_torch_and_dynamo": median_of(
+            [sys.executable, "-c", "import torch, torch._dynamo"], args.repeats, env
+        ),
         "help": median_of([*train, "--help"], args.repeats, env),
         "cfg_job": median_of([*train, "--cfg", "job"], args.repeats, env),
         "tab_completion": median_of([*train, "-sc", "query=bash"], args.repeats, completion),
@@ -67,7 +72,13 @@ def main() -> None:
     for figure in figures.values():
         figure["wall_ratio_to_import_torch"] = round(figure["wall_s"] / reference["wall_s"], 3)
         figure["rss_ratio_to_import_torch"] = round(figure["peak_rss_mb"] / reference["peak_rss_mb"], 3)
-    report = {"import_torch": reference, **figures, "cpu_count": os.cpu_count(), "repeats": args.repeats}
+    report = {
+        "import_torch": reference,
+        **figures,
+        "cpu_count": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "repeats": args.repeats,
+    }
     print(json.dumps(report, indent=2))
 
 

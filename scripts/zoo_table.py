@@ -52,13 +52,19 @@ def run_entry(name: str, block: dict, workdir: Path, budget: list[str]) -> dict:
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| architecture | config | training rule | data | metric | value |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        value = f"{r['value']:.4g}" if isinstance(r["value"], float) else r["status"]
-        lines.append(
-            f"| {r['architecture']} | `{r['config']}` | {r['rule']} | {r['data']} | `{r['metric']}` | {value} |"
-        )
-    return "\n".join(lines) + "\n"
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "architecture": [r["architecture"] for r in rows],
+            "config": [f"`{r['config']}`" for r in rows],
+            "training rule": [r["rule"] for r in rows],
+            "data": [r["data"] for r in rows],
+            "metric": [f"`{r['metric']}`" for r in rows],
+            "value": [f"{r['value']:.4g}" if isinstance(r["value"], float) else r["status"] for r in rows],
+        }
+    )
+    return table.to_markdown(index=False, disable_numparse=True) + "\n"
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 import wandb
 
 from dlr.run import train
@@ -27,3 +28,27 @@ def test_many_loggers_write_csv_tensorboard_and_offline_wandb(make_cfg, monkeypa
     assert config["model"]["name"] == "mlp" and config["width"] == 100  # the fully resolved config
     assert config["data"]["data_dir"] == cfg.paths.data_dir
     assert abs(summary["test/acc"] - record["metrics"]["test/acc"]) < 1e-6
+
+
+@pytest.mark.slow
+def test_the_pictures_a_run_makes_reach_tensorboard_and_offline_wandb(make_cfg, monkeypatch):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    cfg = make_cfg(["model=ae", "data=digits", "trainer.max_epochs=1", "callbacks=none", "logger=many"])
+    assert train(cfg)["status"] == "completed"
+    run_dir = Path(cfg.paths.output_dir)
+    pictures = {p.stem for p in run_dir.glob("*.png")}
+    assert pictures, "the autoencoder run wrote no picture to send"
+
+    logged = set()
+    for events in (run_dir / "tensorboard").rglob("events.out.tfevents.*"):  # hparams write their own file
+        accumulator = EventAccumulator(str(events), size_guidance={"images": 0})
+        logged |= set(accumulator.Reload().Tags()["images"])
+    assert pictures <= logged
+
+    wandb.teardown()  # the W&B service writes the run's files asynchronously; this waits for them
+    (offline_run,) = (run_dir / "wandb").glob("offline-run-*")
+    sent = {p.name.rsplit("_", 2)[0] for p in (offline_run / "files" / "media" / "images").glob("*.png")}
+    assert pictures <= sent

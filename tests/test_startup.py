@@ -11,7 +11,16 @@ from tests.conftest import ROOT
 
 # Imported by a run only when it uses them (quantization, tables, pictures), or never (torchmetrics' optional
 # metric backends).
-NOT_FOR_THE_DEFAULT_RUN = ("torchvision", "transformers", "matplotlib", "pandas", "torchao", "sklearn")
+NOT_FOR_THE_DEFAULT_RUN = (
+    "torchvision",
+    "transformers",
+    "matplotlib",
+    "pandas",
+    "torchao",
+    "sklearn",
+    "scipy",
+    "mnist1d",
+)
 
 
 def imported_modules(*args: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess, set[str]]:
@@ -50,11 +59,37 @@ def test_a_config_error_answers_before_torch_with_a_failed_record(tmp_path):
     assert record["status"] == "failed" and record["error"].startswith("width:")
 
 
-def test_the_run_flow_imports_no_optional_library():
-    code = "import sys, dlr.run; print(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
+def test_the_run_flow_imports_no_optional_library(tmp_path):
+    # What a default run imports: the run flow, the sweep callback Hydra builds for every run, and the
+    # (cached) default data; dlr.lean_imports keeps torchmetrics' optional families out of it.
+    from dlr.data.mnist1d import generate_mnist1d
+
+    generate_mnist1d(200, 0.8, 0, str(tmp_path))
+    code = (
+        "import sys, dlr.run, dlr.studies.hydra_callback\n"
+        "from dlr.data.mnist1d import generate_mnist1d\n"
+        f"generate_mnist1d(200, 0.8, 0, {str(tmp_path)!r})\n"
+        "import torchmetrics.utilities.imports as flags\n"
+        "assert not flags._SCIPY_AVAILABLE and not flags._TORCHVISION_AVAILABLE\n"
+        "print(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     loaded = set(result.stdout.split())
     assert "pytorch_lightning" in loaded, result.stderr[-2000:]
     assert not loaded & set(NOT_FOR_THE_DEFAULT_RUN)
+
+
+def test_hydra_help_shares_its_config_store_instead_of_copying_it():
+    import copy
+
+    from hydra._internal.core_plugins.structured_config_source import StructuredConfigSource
+    from hydra.core.config_store import ConfigStore
+
+    import dlr  # noqa: F401  (dlr.lean_hydra)
+
+    # What each of --help's ~140 repository copies held: the source's reference to the singleton store.
+    source = StructuredConfigSource(provider="test", path="structured://")
+    assert source.store is ConfigStore.instance()
+    assert copy.deepcopy(source).store is ConfigStore.instance()

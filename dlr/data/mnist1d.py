@@ -14,13 +14,13 @@ VIEWS = ("signal", "sequence", "flat")
 
 def generate_mnist1d(num_samples: int, train_split: float, dataset_seed: int, data_dir: str) -> dict:
     """Return {x, y, x_test, y_test} as tensors, generating once per argument set and caching the result."""
-    from mnist1d.data import get_dataset_args, make_dataset
-
     settings = {"num_samples": num_samples, "train_split": train_split, "seed": dataset_seed}
     key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     cache = Path(data_dir) / "mnist1d" / f"mnist1d_{key}.pt"
     if cache.exists():
         return torch.load(cache, weights_only=True)  # tensors only: a planted cache cannot run code
+    from mnist1d.data import get_dataset_args, make_dataset  # imports matplotlib: only to generate
+
     args = get_dataset_args()
     for name, value in settings.items():
         setattr(args, name, value)

@@ -28,6 +28,19 @@ def _impute_notice(features: pd.DataFrame) -> None:
         )
 
 
+def require_columns(columns: list[str], table: pd.DataFrame, name: str) -> None:
+    """A new table for ``predict.py`` has exactly the training table's feature ``columns``, in any order."""
+    missing = [c for c in columns if c not in table.columns]
+    unexpected = [c for c in table.columns if c not in columns]
+    require(
+        not missing and not unexpected,
+        "data.path",
+        f"{name} does not have the training table's columns "
+        f"(missing: {', '.join(map(str, missing)) or 'none'}; "
+        f"unexpected: {', '.join(map(str, unexpected)) or 'none'})",
+    )
+
+
 class TableEncoding:
     def __init__(self, features: pd.DataFrame, train_rows: np.ndarray):
         numeric = features.select_dtypes(include="number")
@@ -73,13 +86,5 @@ class TableEncoding:
 
     def transform(self, table: pd.DataFrame, name: str) -> torch.Tensor:
         """Encode and scale a new table ``name`` whose columns must be the fitted ones (in any order)."""
-        missing = [c for c in self.columns if c not in table.columns]
-        unexpected = [c for c in table.columns if c not in self.columns]
-        require(
-            not missing and not unexpected,
-            "data.path",
-            f"{name} does not have the training table's columns "
-            f"(missing: {', '.join(map(str, missing)) or 'none'}; "
-            f"unexpected: {', '.join(map(str, unexpected)) or 'none'})",
-        )
+        require_columns(self.columns, table, name)
         return self.scale(self.encode(table[self.columns]))

@@ -17,7 +17,6 @@ from omegaconf import DictConfig, OmegaConf
 from dlr import console
 from dlr.errors import ConfigError
 from dlr.records import read_record, read_status
-from dlr.studies.aggregate import job_dirs
 from dlr.validation import check_launcher
 
 
@@ -34,6 +33,8 @@ def threads_per_job(setting: int | str | None, n_jobs: int | None, cores: int | 
 
 def unfinished_jobs(sweep_dir: str | Path) -> list[str]:
     """One line per job that did not complete: its directory, its fate and its error."""
+    from dlr.studies.aggregate import job_dirs  # pandas: Hydra builds this callback for single runs too
+
     lines = []
     for job_dir in job_dirs(sweep_dir):
         record = read_record(job_dir)

@@ -7,6 +7,7 @@ from omegaconf import OmegaConf
 from dlr.studies.aggregate import SEED_TABLE_NAME, TABLE_NAME, write_tables
 from dlr.studies.comparison_plot import plot_comparison
 from dlr.studies.composite_plot import plot_composite
+from dlr.studies.optuna_plots import optuna_search, plot_optuna
 from dlr.studies.plots import plot_curves, plot_effective
 
 MULTIRUN_CONFIG = "multirun.yaml"
@@ -31,6 +32,9 @@ def summarize(sweep_dir: str | Path, settings: dict | None = None, **changes) ->
     settings = {**(study_settings(sweep_dir) if settings is None else settings), **changes}
     table, _ = write_tables(sweep_dir)
     written = {"table": sweep_dir / TABLE_NAME, "over_seeds": sweep_dir / SEED_TABLE_NAME}
+    search = optuna_search(sweep_dir)
+    if search is not None:  # a search, not a study along a capacity axis: Optuna's own figures
+        return {**written, **plot_optuna(table, sweep_dir, search)}
     for name, plot in (("curves", plot_curves), ("effective", plot_effective), ("composite", plot_composite)):
         path = plot(table, sweep_dir, settings)
         if path is not None:

@@ -18,13 +18,8 @@ import json
 import sys
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
-
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt  # noqa: E402  (the backend is chosen first)
-from matplotlib import ticker  # noqa: E402
 
 SCORES = {"classification": "acc", "regression": "r2"}
 TABLE_FILE, SCORE_FILE = "table.md", "scores.md"
@@ -133,15 +128,17 @@ def score_table(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 def markdown(table: pd.DataFrame) -> str:
-    header = ["model", *map(str, table.columns)]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for model, row in table.iterrows():
-        cells = (value if isinstance(value, str) else f"{value:.3f}" for value in row)
-        lines.append("| " + " | ".join([str(model), *cells]) + " |")
-    return "\n".join(lines) + "\n"
+    """A GitHub table (tabulate's), the model names as the first column, numbers to 3 decimals."""
+    return table.rename_axis("model").reset_index().to_markdown(index=False, floatfmt=".3f") + "\n"
 
 
 def plot(curves: pd.DataFrame, path: Path) -> None:
+    import matplotlib  # here: reading the tables back needs no plotting library
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib import ticker
+
     figure, axes = plt.subplots(figsize=(6, 4))
     for model, curve in curves.groupby("model"):
         axes.plot(curve["iterations"], curve["score"], marker="o", markersize=3, label=model)

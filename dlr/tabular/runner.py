@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from dlr import build, console
 from dlr.analysis.tree_smoothers import effective_parameter_metrics
+from dlr.tabular.estimator_file import save_estimator
 from dlr.tabular.estimators import build_estimator, score
 from dlr.tabular.leaves import leaf_count
 
@@ -46,6 +47,7 @@ def fit_estimator(cfg: DictConfig, context) -> dict:
         if leaves is not None:
             metrics["params/total"] = float(leaves)
     metrics = dict(sorted(metrics.items()))
+    save_estimator(context.run_dir, estimator, cfg)  # for predict.py, as a Lightning run's last.ckpt
 
     for logger in loggers:
         logger.log_metrics(metrics, step=0)

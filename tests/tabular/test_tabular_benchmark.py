@@ -10,6 +10,11 @@ from dlr.experiments.tabular_benchmark import run_benchmark
 from dlr.tabular.search import sample_overrides
 
 
+def cells(line: str) -> list[str]:
+    """A markdown table row's cells, without the padding."""
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
 def test_random_search_draws_inside_the_space():
     space = {
         "lr": "tag(log, interval(0.001, 0.1))",
@@ -41,11 +46,12 @@ def test_reduced_benchmark_writes_tables_and_plot(make_cfg):
         for d in ("carseats@0", "carseats@1")
     }
     assert split_seeds == {"data.split_seed=0", "data.split_seed=1"}
-    table = (run_dir / "table.md").read_text().splitlines()
-    assert table[0] == "| model | carseats | mean score | average rank |"
-    assert {line.split(" | ")[0].strip("| ") for line in table[2:]} == {"random_forest", "mlp"}
-    scores = (run_dir / "scores.md").read_text().splitlines()
-    assert scores[0] == "| model | carseats (r2) |" and all(" ± " in line for line in scores[2:])
+    table = [cells(line) for line in (run_dir / "table.md").read_text().splitlines()]
+    assert table[0] == ["model", "carseats", "mean score", "average rank"]
+    assert {row[0] for row in table[2:]} == {"random_forest", "mlp"}
+    assert all(len(value.split(".")[1]) == 3 for row in table[2:] for value in row[1:])  # floatfmt .3f
+    scores = [cells(line) for line in (run_dir / "scores.md").read_text().splitlines()]
+    assert scores[0] == ["model", "carseats (r2)"] and all(" ± " in row[1] for row in scores[2:])
     assert (run_dir / "score_vs_iterations.png").stat().st_size > 10_000
     ranks = [record["metrics"][f"rank/{model}"] for model in ("random_forest", "mlp")]
     assert sorted(ranks) in ([1.0, 2.0], [1.5, 1.5])

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import QuantileTransformer
 
+from dlr.data.table_encoding import require_columns
 from dlr.errors import ConfigError, require
 
 HIGH_CARDINALITY = ("error", "drop")
@@ -79,20 +80,52 @@ def assign_roles(
     return roles
 
 
-def encode(features: pd.DataFrame, roles: ColumnRoles, train_rows: np.ndarray, seed: int) -> np.ndarray:
-    """Quantile-transform numerical columns (fitted on ``train_rows``); one-hot the categorical ones."""
-    blocks = []
-    if roles.numerical:
-        numbers = features[roles.numerical].to_numpy(np.float64)
-        quantiles = QuantileTransformer(
-            n_quantiles=min(1000, len(train_rows)),
-            output_distribution="normal",
-            subsample=10**9,
-            random_state=seed,
+class FittedColumns:
+    """The encoding a table run fits on its training rows, applied alike to the rows of any later table.
+
+    Numerical columns go through a quantile transform fitted on ``train_rows``; categorical ones are one-hot
+    over the levels seen when fitting (a level never seen gets no indicator). ``predict.py`` reuses it.
+    """
+
+    def __init__(
+        self,
+        features: pd.DataFrame,
+        roles: ColumnRoles,
+        train_rows: np.ndarray,
+        seed: int,
+        source_columns: list[str],
+    ):
+        self.roles, self.source_columns = roles, source_columns
+        self.quantiles = None
+        if roles.numerical:
+            self.quantiles = QuantileTransformer(
+                n_quantiles=min(1000, len(train_rows)),
+                output_distribution="normal",
+                subsample=10**9,
+                random_state=seed,
+            )
+            self.quantiles.fit(features[roles.numerical].to_numpy(np.float64)[train_rows])
+
+    def encode(self, features: pd.DataFrame) -> np.ndarray:
+        blocks = []
+        if self.quantiles is not None:
+            blocks.append(self.quantiles.transform(features[self.roles.numerical].to_numpy(np.float64)))
+        for column, levels in self.roles.categorical.items():
+            codes = pd.Categorical(features[column].astype(str), categories=levels).codes
+            blocks.append(np.eye(len(levels) + 1)[codes][:, : len(levels)])  # code -1 (unseen): all zero
+        return np.concatenate(blocks, axis=1).astype(np.float32)
+
+    def transform(self, table: pd.DataFrame, name: str) -> np.ndarray:
+        """Encode a new table ``name``: the training source's feature columns, in any order, none missing.
+
+        Columns the run dropped (``data.drop_columns``, too often missing, constant) are read and ignored.
+        """
+        require_columns(self.source_columns, table, name)
+        used = list(self.roles.numerical) + list(self.roles.categorical)
+        gaps = [c for c in used if table[c].isna().any()]
+        require(
+            not gaps,
+            "data.path",
+            f"{name} has missing values in {', '.join(map(str, gaps))}; the training run dropped such rows",
         )
-        quantiles.fit(numbers[train_rows])
-        blocks.append(quantiles.transform(numbers))
-    for column, levels in roles.categorical.items():
-        codes = pd.Categorical(features[column].astype(str), categories=levels).codes
-        blocks.append(np.eye(len(levels))[codes])
-    return np.concatenate(blocks, axis=1).astype(np.float32)
+        return self.encode(table)

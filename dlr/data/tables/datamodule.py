@@ -10,9 +10,9 @@ import torch
 
 from dlr.data.base import Split, TensorDataModule
 from dlr.data.csv_table import TARGET_TYPES, is_classification, require_numeric_target
-from dlr.data.preprocess import split_indices, standardize
+from dlr.data.preprocess import split_indices, standardization, standardize
 from dlr.data.tables import mechanisms
-from dlr.data.tables.columns import assign_roles, drop_missing, encode
+from dlr.data.tables.columns import FittedColumns, assign_roles, drop_missing
 from dlr.data.tables.sources import load_source
 from dlr.errors import require
 
@@ -63,6 +63,7 @@ class TableDataModule(TensorDataModule):
         frame = load_source(source, target)
         unknown = sorted(set(drop_columns or []) - set(frame.columns))
         require(not unknown, "data.drop_columns", f"no such columns: {', '.join(unknown)}")
+        self.source_columns = [c for c in frame.columns if c != target]  # what a table to predict has
         self.frame = frame.drop(columns=list(drop_columns or []))
         self.source, self.target, self.target_type, self.log_target = source, target, target_type, log_target
         self.max_missing_fraction, self.high_cardinality = max_missing_fraction, high_cardinality
@@ -91,7 +92,11 @@ class TableDataModule(TensorDataModule):
         if self.max_train_rows is not None:
             # The paper's medium-sized regime truncates the training sets.
             train_idx = train_idx[: self.max_train_rows]
-        x = torch.as_tensor(self._probe(encode(features, roles, train_idx.numpy(), self.split_seed)))
+        #: Fitted on the training rows, kept for new tables (predict.py): ``encoding.transform(table, name)``.
+        self.encoding = FittedColumns(
+            features, roles, train_idx.numpy(), self.split_seed, self.source_columns
+        )
+        x = torch.as_tensor(self._probe(self.encoding.encode(features)))
         y = self._targets(target)
         y_train, y_test = y[train_idx], y[test_idx]
         if self.smooth_target is not None:
@@ -101,6 +106,9 @@ class TableDataModule(TensorDataModule):
             )
             y_train = torch.as_tensor(smoothed)
         if y.dtype != torch.long:
+            #: predict.py's way back from a standardized (and maybe logged) output to the target's units.
+            mean, std = standardization(y_train.unsqueeze(1))
+            self.target_mean, self.target_std = float(mean), float(std)
             y_train, y_test = (t.squeeze(1) for t in standardize(y_train.unsqueeze(1), y_test.unsqueeze(1)))
         return Split(x[train_idx], y_train), Split(x[test_idx], y_test)
 
@@ -130,6 +138,11 @@ class TableDataModule(TensorDataModule):
             )
             values = np.log(values)
         return torch.as_tensor(values, dtype=torch.float32)
+
+    def target_values(self, outputs: torch.Tensor) -> torch.Tensor:
+        """A regression output in the target's units: the standardization undone, then the log."""
+        values = outputs * self.target_std + self.target_mean
+        return values.exp() if self.log_target else values
 
     def describe(self) -> dict:
         return {
