@@ -1,6 +1,6 @@
 """The flow behind ``predict.py``: rebuild the run stored in a checkpoint, predict, write the predictions.
 
-The checkpoint is a Lightning run's ``.ckpt`` or an estimator run's ``checkpoints/estimator.joblib`` (trees,
+The checkpoint is a Lightning run's ``.ckpt`` or an estimator run's ``checkpoints/estimator.skops`` (trees,
 boosting, TabPFN). Two inputs: a new table (``data=csv data.path=new.csv``), encoded with the preprocessing
 the training run fitted, written back as CSV with the prediction columns appended; or a split of the run's
 own data (``split=test``), written as ``predictions.npy``, plus a PNG grid when the outputs are images.

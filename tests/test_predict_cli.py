@@ -38,7 +38,7 @@ def test_a_tree_run_predicts_its_test_rows_as_a_new_table(tmp_path):
     trained = run_cli("model=hist_gbm", "data=penguins", "width=20", "logger=csv", log_dir=tmp_path)
     assert trained.returncode == 0, trained.stderr[-3000:]
     record = only_record(tmp_path, "train")
-    estimator_file = Path(record["run_dir"]) / "checkpoints" / "estimator.joblib"
+    estimator_file = Path(record["run_dir"]) / "checkpoints" / "estimator.skops"
     # The run's test rows, as data=penguins (data/tables) selects them, in a CSV of the raw columns.
     frame = drop_missing(load_source("palmerpenguins", "species").dropna(subset=["species"]), 0.5)
     frame = frame.reset_index(drop=True)
@@ -92,3 +92,27 @@ def test_a_net_run_on_a_csv_predicts_its_test_rows_as_a_new_table(tmp_path):
     written = pd.read_csv(only_record(tmp_path, "predict")["predictions"])
     accuracy = (written["prediction"] == written["label"]).mean()
     assert accuracy == pytest.approx(record["metrics"]["test/acc"]) and accuracy > 0.8  # chance: 0.4
+
+
+class Payload:
+    """Would leave a file behind if a loader rebuilt it: the proof that predict.py never does."""
+
+    def __setstate__(self, state):
+        Path(state["marker"]).write_text("payload ran")
+
+
+def test_an_estimator_file_naming_a_foreign_type_is_refused_without_running_it(tmp_path):
+    import skops.io
+
+    marker = tmp_path / "marker"
+    payload = Payload()
+    payload.__dict__["marker"] = str(marker)
+    crafted = tmp_path / "checkpoints" / "estimator.skops"
+    crafted.parent.mkdir()
+    crafted.write_bytes(skops.io.dumps({"dlr_config": {}, "estimator": payload}))
+    refused = run_predict(f"ckpt_path={crafted}", log_dir=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: ckpt_path: {crafted} names types dlr does not load: tests.test_predict_cli.Payload"
+    )
+    assert not marker.exists()
