@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 from dlr import console
 from dlr.errors import ConfigError, RunFailure, require
 from dlr.interrupts import STOPS, RunInterrupted
-from dlr.records import heartbeat, process_alive, write_record
+from dlr.records import heartbeat, process_alive, process_started, write_record
 
 LOCK_NAME = "run.lock"
 # How often a live run refreshes its heartbeat; a reader on another host waits records.STALE_AFTER_S.
@@ -36,13 +36,14 @@ def acquire_lock(run_dir: Path) -> Path:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError("paths.output_dir", f"cannot create {run_dir}: {error.strerror}") from None
-    mine = f"{os.getpid()} {socket.gethostname()}"
+    mine = f"{os.getpid()} {socket.gethostname()} {process_started(os.getpid())}"
     for _ in range(2):
         try:
             descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
-            pid, _, host = lock.read_text().partition(" ")
-            alive = host != socket.gethostname() or (pid.isdigit() and process_alive(int(pid)))
+            pid, host, started = (lock.read_text().split() + ["", "", ""])[:3]
+            stamp = int(started) if started.isdigit() else None  # a reused pid is another process
+            alive = host != socket.gethostname() or (pid.isdigit() and process_alive(int(pid), stamp))
             require(
                 not alive or pid == str(os.getpid()),
                 "paths.output_dir",
@@ -116,7 +117,7 @@ class RunContext:
             checkpoint=str(last) if last.is_file() else None,
         )
         if self.multirun:  # the sweep stops here; the same command in the same directory continues it
-            hint = f"re-run the sweep with hydra.sweep.dir={HydraConfig.get().sweep.dir} to resume it"
+            hint = f"re-run the same command to resume the sweep in {HydraConfig.get().sweep.dir}"
         else:
             hint = f"resume with ckpt_path={last if last.is_file() else 'null (no checkpoint yet)'}"
         console.print_error(f"interrupted by {name}; {hint}")
