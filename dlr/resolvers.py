@@ -35,9 +35,9 @@ def root_dir() -> str:
 
 def sweep_dir(base: str, fresh_name: str, *, _root_) -> str:
     """``hydra.sweep.dir``: an interrupted sweep of the same command, else ``base/fresh_name``."""
-    from dlr import resume  # only when a sweep starts: `--help` and single runs do not pay for it
+    from dlr import sweep_dirs  # only when a sweep starts: `--help` and single runs do not pay for it
 
-    return resume.sweep_dir(base, fresh_name, _root_=_root_)
+    return sweep_dirs.sweep_dir(base, fresh_name, _root_=_root_)
 
 
 def register() -> None:

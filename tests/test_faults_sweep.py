@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from dlr import resume
+from dlr import sweep_dirs
 from dlr.records import heartbeat
 from tests.conftest import ROOT
 
@@ -92,7 +92,7 @@ def test_the_same_command_resumes_the_interrupted_sweep(tmp_path, launcher, sign
 def _record(directory: Path, overrides: list[str], **fields) -> Path:
     directory.mkdir(parents=True)
     record = {"status": "running", "overrides": overrides, "heartbeat": heartbeat(), **fields}
-    (directory / resume.SWEEP_RECORD).write_text(json.dumps(record))
+    (directory / sweep_dirs.SWEEP_RECORD).write_text(json.dumps(record))
     return directory
 
 
@@ -107,21 +107,21 @@ def test_only_the_newest_interrupted_sweep_of_the_same_overrides_is_resumed(tmp_
     _record(tmp_path / "a", same, started_at=1.0, heartbeat=_dead_beat())
     newest = _record(tmp_path / "b", same, started_at=2.0, heartbeat=_dead_beat())
     _record(tmp_path / "c", ["width=8,32"], started_at=3.0, heartbeat=_dead_beat())
-    assert resume.resumable_sweep(tmp_path, same) == newest
-    assert resume.resumable_sweep(tmp_path, ["width=8"]) is None
+    assert sweep_dirs.resumable_sweep(tmp_path, same) == newest
+    assert sweep_dirs.resumable_sweep(tmp_path, ["width=8"]) is None
     _record(tmp_path / "d", same, started_at=4.0, status="completed")  # finished: a re-run starts anew
-    assert resume.resumable_sweep(tmp_path, same) is None
+    assert sweep_dirs.resumable_sweep(tmp_path, same) is None
     _record(tmp_path / "e", same, started_at=5.0)  # alive: never shared
-    assert resume.resumable_sweep(tmp_path, same) is None
+    assert sweep_dirs.resumable_sweep(tmp_path, same) is None
 
 
 def test_resume_sweep_false_and_the_jobs_see_the_launchers_decision(tmp_path, monkeypatch):
     monkeypatch.delenv("DLR_SWEEP_DIRS", raising=False)
     earlier = _record(tmp_path / "old", ["width=8,16"], started_at=1.0, heartbeat=_dead_beat())
     launch = OmegaConf.create({"resume_sweep": True, "hydra": {"overrides": {"task": ["width=8,16"]}}})
-    assert resume.sweep_dir(str(tmp_path), "new", _root_=launch) == str(earlier)
+    assert sweep_dirs.sweep_dir(str(tmp_path), "new", _root_=launch) == str(earlier)
     job = OmegaConf.create({"hydra": {"overrides": {"task": ["width=16"]}}})  # one job's own overrides
-    assert resume.sweep_dir(str(tmp_path), "new", _root_=job) == str(earlier)
+    assert sweep_dirs.sweep_dir(str(tmp_path), "new", _root_=job) == str(earlier)
     monkeypatch.delenv("DLR_SWEEP_DIRS")
     launch.resume_sweep = False
-    assert resume.sweep_dir(str(tmp_path), "new", _root_=launch) == str(tmp_path / "new")
+    assert sweep_dirs.sweep_dir(str(tmp_path), "new", _root_=launch) == str(tmp_path / "new")
