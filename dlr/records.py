@@ -48,11 +48,11 @@ def write_record(run_dir: str | Path, record: dict) -> Path:
     return path
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, key: str = "paths.output_dir") -> None:
     """Temp file, fsync, rename: a crash or a full disk leaves the previous file whole, never half of one.
 
     An ``OSError`` (disk full, read-only or missing directory, a file where a directory should be) becomes
-    one line naming the path.
+    one line naming the config ``key`` and the path.
     """
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -66,7 +66,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         if partial.parent.is_dir():
             partial.unlink(missing_ok=True)
         reason = error.strerror or errno.errorcode.get(error.errno or 0, type(error).__name__)
-        raise ConfigError("paths.output_dir", f"cannot write {path}: {reason}") from None
+        raise ConfigError(key, f"cannot write {path}: {reason}") from None
 
 
 # A record on another host cannot be probed by pid: it is taken as dead once its heartbeat is this old.
