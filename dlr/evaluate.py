@@ -9,6 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 from dlr import build, checkpoints, console
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
+from dlr.interrupts import STOPS, RunInterrupted
 from dlr.quant.plan import compare_with_reference, evaluate_quantized, rebuild_trained_quantization
 from dlr.quant.precision import accelerator_of
 from dlr.records import scalar_metrics
@@ -58,6 +59,7 @@ def rebuild_run(cfg: DictConfig, run_dir: str) -> RebuiltRun:
 
 def evaluate(cfg: DictConfig) -> dict | None:
     context = RunContext(cfg)
+    STOPS.install()  # SIGTERM, SIGINT: record interrupted, exit 128 + signal, in one line
     try:
         validate(cfg)
         run = rebuild_run(cfg, context.run_dir)
@@ -89,8 +91,12 @@ def evaluate(cfg: DictConfig) -> dict | None:
         record = context.finish(status="completed", metrics=metrics, checkpoint=str(run.ckpt_path))
         console.print_metrics_table(metrics, context.run_dir)
         return record
-    except (Exception, KeyboardInterrupt) as error:
+    except RunInterrupted as stop:
+        context.interrupt(stop, hint="nothing was written as finished; run the same command again")
+    except Exception as error:
         context.fail(error)
         return None
     finally:
+        STOPS.restore()
+        context.close()
         _close_experiment_trackers()

@@ -5,6 +5,7 @@ fitted, written back as CSV with the prediction columns appended; or a split of 
 (``split=test``), written as ``predictions.npy``, plus a PNG grid when the outputs are images.
 """
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ from dlr import console
 from dlr.data.base import CLASSIFICATION
 from dlr.errors import require
 from dlr.evaluate import RebuiltRun, rebuild_run
+from dlr.interrupts import STOPS, RunInterrupted
+from dlr.records import write_atomically
 from dlr.run import RunContext, _close_experiment_trackers
 
 SPLITS = ("train", "val", "test")
@@ -60,7 +63,7 @@ def predict_table(cfg: DictConfig, run: RebuiltRun, run_dir: Path) -> Path:
         width = values.shape[1]
         predictions[["prediction"] if width == 1 else [f"prediction_{i}" for i in range(width)]] = values
     path = run_dir / "predictions.csv"
-    predictions.to_csv(path, index=False)
+    write_atomically(path, predictions.to_csv(index=False).encode())  # never half a table
     return path
 
 
@@ -69,7 +72,9 @@ def predict_split(cfg: DictConfig, run: RebuiltRun, run_dir: Path) -> Path:
     inputs = getattr(run.datamodule, cfg.split).x
     outputs = model_outputs(run.task, inputs, cfg.batch_size)
     path = run_dir / "predictions.npy"
-    np.save(path, outputs.numpy())
+    buffer = io.BytesIO()
+    np.save(buffer, outputs.numpy())
+    write_atomically(path, buffer.getvalue())  # never half an array
     if outputs.dim() == 4 and outputs.shape[1] in (1, 3):  # images: a grid of the first 64 to look at
         from dlr.tasks.pictures import save_samples  # torchvision, only for image outputs
 
@@ -79,6 +84,7 @@ def predict_split(cfg: DictConfig, run: RebuiltRun, run_dir: Path) -> Path:
 
 def predict(cfg: DictConfig) -> dict | None:
     context = RunContext(cfg)
+    STOPS.install()  # SIGTERM, SIGINT: record interrupted, exit 128 + signal, in one line
     try:
         run = rebuild_run(cfg, context.run_dir)
         writer = predict_table if cfg.get("data") else predict_split
@@ -86,8 +92,12 @@ def predict(cfg: DictConfig) -> dict | None:
         record = context.finish(status="completed", predictions=str(path), checkpoint=str(run.ckpt_path))
         console.console.print(f"predictions: [bold]{path}[/]", soft_wrap=True)
         return record
-    except (Exception, KeyboardInterrupt) as error:
+    except RunInterrupted as stop:
+        context.interrupt(stop, hint="nothing was written as finished; run the same command again")
+    except Exception as error:
         context.fail(error)
         return None
     finally:
+        STOPS.restore()
+        context.close()
         _close_experiment_trackers()

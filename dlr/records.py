@@ -62,9 +62,11 @@ def write_atomically(path: Path, data: bytes, key: str = "paths.output_dir") -> 
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, path)
-    except OSError as error:
+    except BaseException as error:  # a signal in the middle, too: no temp file is left behind
         if partial.parent.is_dir():
             partial.unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
         reason = error.strerror or errno.errorcode.get(error.errno or 0, type(error).__name__)
         raise ConfigError(key, f"cannot write {path}: {reason}") from None
 

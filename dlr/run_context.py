@@ -107,8 +107,10 @@ class RunContext:
         if self.lock.is_file() and self.lock.read_text().startswith(f"{os.getpid()} "):
             self.lock.unlink(missing_ok=True)
 
-    def interrupt(self, stop: RunInterrupted) -> None:
-        """Record ``interrupted`` with the checkpoint to resume from, then stop the process (and the sweep)."""
+    def interrupt(self, stop: RunInterrupted, hint: str | None = None) -> None:
+        """Record ``interrupted`` with the checkpoint to resume from, then stop the process (and the sweep).
+
+        ``hint`` replaces the line's advice on resuming where there is nothing to resume (eval, predict)."""
         last = Path(self.run_dir) / "checkpoints" / "last.ckpt"
         name = signal.Signals(stop.signum).name
         self._finish_quietly(
@@ -116,9 +118,9 @@ class RunContext:
             error=f"interrupted by {name}",
             checkpoint=str(last) if last.is_file() else None,
         )
-        if self.multirun:  # the sweep stops here; the same command in the same directory continues it
+        if hint is None and self.multirun:  # the sweep stops here; the same command continues it
             hint = f"re-run the same command to resume the sweep in {HydraConfig.get().sweep.dir}"
-        else:
+        elif hint is None:
             hint = f"resume with ckpt_path={last if last.is_file() else 'null (no checkpoint yet)'}"
         console.print_error(f"interrupted by {name}; {hint}")
         STOPS.forward(stop.signum)
