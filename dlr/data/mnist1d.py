@@ -3,8 +3,10 @@
 
 import hashlib
 import json
+import random
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from dlr.data.base import Split, TensorDataModule
@@ -28,7 +30,14 @@ def _generate(settings: dict) -> dict:
     args = get_dataset_args()
     for name, value in settings.items():
         setattr(args, name, value)
-    raw = make_dataset(args)
+    # make_dataset reseeds the global numpy and Python RNGs: put them back, so that a run draws the same
+    # numbers whether its data came from the cache or not.
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:
+        raw = make_dataset(args)
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
     return {
         "x": torch.as_tensor(raw["x"], dtype=torch.float32),
         "y": torch.as_tensor(raw["y"], dtype=torch.long),
