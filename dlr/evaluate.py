@@ -14,7 +14,7 @@ from dlr.quant.methods import Quantization
 from dlr.quant.precision import accelerator_of
 from dlr.records import scalar_metrics
 from dlr.run import validate
-from dlr.run_context import RunContext, run_recorded
+from dlr.run_context import NOTHING_TO_RESUME, RunContext, run_recorded
 from dlr.stored_config import upgraded
 from dlr.tasks.base import Task
 from dlr.transfer.checkpoint_file import check_fits, load_checkpoint
@@ -61,7 +61,7 @@ def rebuild_run(cfg: DictConfig, run_dir: str) -> RebuiltRun:
 
 def evaluate(cfg: DictConfig) -> dict | None:
     context = RunContext(cfg)
-    return run_recorded(context, lambda: _evaluate(cfg, context))
+    return run_recorded(context, lambda: _evaluate(cfg, context), NOTHING_TO_RESUME)
 
 
 def _evaluate(cfg: DictConfig, context: RunContext) -> dict:

@@ -6,6 +6,7 @@ the training run fitted, written back as CSV with the prediction columns appende
 own data (``split=test``), written as ``predictions.npy``, plus a PNG grid when the outputs are images.
 """
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ from dlr import console
 from dlr.checkpoints import resolve_checkpoint
 from dlr.data.base import CLASSIFICATION, TensorDataModule
 from dlr.errors import require
-from dlr.run_context import RunContext, run_recorded
+from dlr.records import write_atomically
+from dlr.run_context import NOTHING_TO_RESUME, RunContext, run_recorded
 
 SPLITS = ("train", "val", "test")
 #: Table probes that draw new random columns or a random rotation: new rows could not be encoded alike.
@@ -119,7 +121,7 @@ def predict_table(cfg: DictConfig, model: TrainedModel, run_dir: Path) -> Path:
         columns = ["prediction"] if width == 1 else [f"prediction_{i}" for i in range(width)]
         predictions[columns] = values.numpy()
     path = run_dir / "predictions.csv"
-    predictions.to_csv(path, index=False)
+    write_atomically(path, predictions.to_csv(index=False).encode())  # never half a table
     return path
 
 
@@ -127,7 +129,9 @@ def predict_split(cfg: DictConfig, model: TrainedModel, run_dir: Path) -> Path:
     require(cfg.split in SPLITS, "split", f"must be one of {', '.join(SPLITS)}, got {cfg.split!r}")
     outputs = model.outputs(getattr(model.datamodule, cfg.split).x)
     path = run_dir / "predictions.npy"
-    np.save(path, outputs.numpy())
+    buffer = io.BytesIO()
+    np.save(buffer, outputs.numpy())
+    write_atomically(path, buffer.getvalue())  # never half an array
     if outputs.dim() == 4 and outputs.shape[1] in (1, 3):  # images: a grid of the first 64 to look at
         from dlr.tasks.pictures import save_samples  # torchvision, only for image outputs
 
@@ -145,7 +149,7 @@ def load_trained(cfg: DictConfig, run_dir: str) -> TrainedModel:
 
 def predict(cfg: DictConfig) -> dict | None:
     context = RunContext(cfg)
-    return run_recorded(context, lambda: _predict(cfg, context))
+    return run_recorded(context, lambda: _predict(cfg, context), NOTHING_TO_RESUME)
 
 
 def _predict(cfg: DictConfig, context: RunContext) -> dict:

@@ -2,7 +2,7 @@
 
 A run writes ``status: running`` first and ``completed``, ``failed`` or ``interrupted`` last, so an
 interrupted run never looks finished, and a sweep can skip exactly the jobs that completed. A running
-record carries a heartbeat (pid, host, last update); ``read_status`` reads a ``running`` record whose
+record carries a heartbeat (pid, the process's start stamp, host, last update); ``read_status`` reads a ``running`` record whose
 process is gone as ``interrupted``, which is what ``ckpt_path=last``, sweep resume and aggregation see.
 """
 
@@ -48,11 +48,11 @@ def write_record(run_dir: str | Path, record: dict) -> Path:
     return path
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, key: str = "paths.output_dir") -> None:
     """Temp file, fsync, rename: a crash or a full disk leaves the previous file whole, never half of one.
 
     An ``OSError`` (disk full, read-only or missing directory, a file where a directory should be) becomes
-    one line naming the path.
+    one line naming the config ``key`` and the path.
     """
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -62,38 +62,67 @@ def write_atomically(path: Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, path)
-    except OSError as error:
+    except BaseException as error:  # a signal in the middle, too: no temp file is left behind
         if partial.parent.is_dir():
             partial.unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
         reason = error.strerror or errno.errorcode.get(error.errno or 0, type(error).__name__)
-        raise ConfigError("paths.output_dir", f"cannot write {path}: {reason}") from None
+        raise ConfigError(key, f"cannot write {path}: {reason}") from None
 
 
 # A record on another host cannot be probed by pid: it is taken as dead once its heartbeat is this old.
 STALE_AFTER_S = 300.0
 
 
+def process_started(pid: int) -> int | None:
+    """An opaque start stamp of process ``pid`` (None when gone or unknown): with the pid, it names one
+    process, as a pid is reused once its process exits. Linux: clock ticks since boot (/proc/<pid>/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:  # no /proc (macOS): psutil's creation time, where it is installed
+        try:
+            import psutil
+
+            return round(psutil.Process(pid).create_time() * 100)
+        except Exception:
+            return None
+    # The command name (field 2) may hold spaces and parentheses: count the fields after its last ")".
+    return int(stat.rpartition(")")[2].split()[19])
+
+
 def heartbeat() -> dict:
-    """Who is writing this record, and when it last did; refreshed while the run lives."""
-    return {"pid": os.getpid(), "host": socket.gethostname(), "updated_at": round(time.time(), 3)}
+    """Who is writing this record (pid, its start stamp, host), and when it last did; refreshed while the
+    run lives."""
+    pid = os.getpid()
+    return {
+        "pid": pid,
+        "started": process_started(pid),
+        "host": socket.gethostname(),
+        "updated_at": round(time.time(), 3),
+    }
 
 
-def process_alive(pid: int) -> bool:
+def process_alive(pid: int, started: int | None = None) -> bool:
+    """Whether ``pid`` runs, and, given its recorded start stamp, is still that very process."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # alive, owned by another user
-        return True
-    return True
+        pass
+    return started is None or process_started(pid) in (started, None)
 
 
 def writer_alive(record: dict) -> bool:
+    """A heartbeat from this host is judged by its process; one from another host, by its age."""
     beat = record.get("heartbeat") or {}
     if not beat:  # written before records had a heartbeat: nobody can be writing it any more
         return False
     if beat.get("host") == socket.gethostname():
-        return process_alive(int(beat["pid"]))
+        return process_alive(int(beat["pid"]), beat.get("started"))
     return time.time() - float(beat.get("updated_at", 0)) < STALE_AFTER_S
 
 
@@ -107,8 +136,8 @@ def read_status(record: dict | None) -> str:
     return status
 
 
-def read_record(run_dir: str | Path) -> dict | None:
-    path = Path(run_dir) / RECORD_NAME
+def read_record(run_dir: str | Path, name: str = RECORD_NAME) -> dict | None:
+    path = Path(run_dir) / name
     if not path.is_file():
         return None
     return json.loads(path.read_text())

@@ -33,6 +33,14 @@ def root_dir() -> str:
     return os.getcwd()
 
 
+def sweep_dir(base: str, fresh_name: str, *, _root_) -> str:
+    """``hydra.sweep.dir``: an interrupted sweep of the same command, else ``base/fresh_name``."""
+    from dlr import sweep_dirs  # only when a sweep starts: `--help` and single runs do not pay for it
+
+    return sweep_dirs.sweep_dir(base, fresh_name, _root_=_root_)
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("dlr_uid", launch_uid, use_cache=True, replace=True)
     OmegaConf.register_new_resolver("dlr_root", root_dir, replace=True)
+    OmegaConf.register_new_resolver("dlr_sweep_dir", sweep_dir, replace=True)

@@ -1,8 +1,9 @@
-"""Resuming a sweep: a job whose directory holds a completed record with the same overrides is skipped.
+"""Resuming a sweep's jobs: a job whose directory holds a completed record with the same overrides is skipped.
 
-Re-run the same command with ``hydra.sweep.dir=<the interrupted sweep's directory>``: Hydra numbers the
-jobs in the same order, so each job finds its own earlier record. Failed jobs run again from the start;
-interrupted ones (stopped by a signal, or killed: their process is gone) continue from their ``last.ckpt``.
+Re-running the same command reuses the interrupted sweep's directory (dlr/sweep_dirs.py). Hydra numbers the
+jobs in the same order, so each job finds its own earlier record: a completed job is skipped, an
+interrupted one (stopped by a signal, or killed: its process is gone) continues from its ``last.ckpt``, a
+failed one runs again from the start.
 """
 
 from pathlib import Path

@@ -44,11 +44,7 @@ def train(cfg: DictConfig) -> dict | None:
     except ConfigError as error:  # the run directory cannot be used: there is nowhere to record the failure
         console.print_error(str(error))
         sys.exit(1)
-    STOPS.install()
-    try:
-        return run_recorded(context, lambda: _train(cfg, context, resume_from))
-    finally:
-        STOPS.restore()
+    return run_recorded(context, lambda: _train(cfg, context, resume_from))
 
 
 def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None) -> dict:

@@ -22,9 +22,11 @@ from omegaconf import DictConfig
 from dlr import console
 from dlr.errors import ConfigError, RunFailure, require
 from dlr.interrupts import STOPS, RunInterrupted
-from dlr.records import heartbeat, process_alive, write_record
+from dlr.records import heartbeat, process_alive, process_started, write_record
 
 LOCK_NAME = "run.lock"
+#: What an interrupted eval or predict says: it wrote nothing that looks finished.
+NOTHING_TO_RESUME = "nothing was written as finished; run the same command again"
 # How often a live run refreshes its heartbeat; a reader on another host waits records.STALE_AFTER_S.
 HEARTBEAT_S = 30.0
 RECORDED_CHOICES = ("model", "data", "debug")
@@ -37,13 +39,14 @@ def acquire_lock(run_dir: Path) -> Path:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError("paths.output_dir", f"cannot create {run_dir}: {error.strerror}") from None
-    mine = f"{os.getpid()} {socket.gethostname()}"
+    mine = f"{os.getpid()} {socket.gethostname()} {process_started(os.getpid())}"
     for _ in range(2):
         try:
             descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
-            pid, _, host = lock.read_text().partition(" ")
-            alive = host != socket.gethostname() or (pid.isdigit() and process_alive(int(pid)))
+            pid, host, started = (lock.read_text().split() + ["", "", ""])[:3]
+            stamp = int(started) if started.isdigit() else None  # a reused pid is another process
+            alive = host != socket.gethostname() or (pid.isdigit() and process_alive(int(pid), stamp))
             require(
                 not alive or pid == str(os.getpid()),
                 "paths.output_dir",
@@ -107,8 +110,10 @@ class RunContext:
         if self.lock.is_file() and self.lock.read_text().startswith(f"{os.getpid()} "):
             self.lock.unlink(missing_ok=True)
 
-    def interrupt(self, stop: RunInterrupted) -> None:
-        """Record ``interrupted`` with the checkpoint to resume from, then stop the process (and the sweep)."""
+    def interrupt(self, stop: RunInterrupted, hint: str | None = None) -> None:
+        """Record ``interrupted`` with the checkpoint to resume from, then stop the process (and the sweep).
+
+        ``hint`` replaces the line's advice on resuming where there is nothing to resume (eval, predict)."""
         last = Path(self.run_dir) / "checkpoints" / "last.ckpt"
         name = signal.Signals(stop.signum).name
         self._finish_quietly(
@@ -116,9 +121,9 @@ class RunContext:
             error=f"interrupted by {name}",
             checkpoint=str(last) if last.is_file() else None,
         )
-        if self.multirun:  # the sweep stops here; the same command in the same directory continues it
-            hint = f"re-run the sweep with hydra.sweep.dir={HydraConfig.get().sweep.dir} to resume it"
-        else:
+        if hint is None and self.multirun:  # the sweep stops here; the same command continues it
+            hint = f"re-run the same command to resume the sweep in {HydraConfig.get().sweep.dir}"
+        elif hint is None:
             hint = f"resume with ckpt_path={last if last.is_file() else 'null (no checkpoint yet)'}"
         console.print_error(f"interrupted by {name}; {hint}")
         STOPS.forward(stop.signum)
@@ -161,19 +166,24 @@ def close_experiment_trackers() -> None:
         sys.modules["wandb"].finish()  # otherwise the next job of a sweep would write into this W&B run
 
 
-def run_recorded(context: RunContext, body: Callable[[], dict]) -> dict | None:
-    """``body()``'s record, with every other end recorded in ``context``: a signal as ``interrupted`` (the
-    process stops), an error as ``failed`` (None returned, or the process exits). Used by train, eval and
-    predict alike; the run directory's lock is released and experiment trackers closed however it ends."""
+def run_recorded(
+    context: RunContext, body: Callable[[], dict], interrupted_hint: str | None = None
+) -> dict | None:
+    """``body()``'s record, with every other end recorded in ``context``: a signal (SIGTERM, SIGINT) as
+    ``interrupted`` (the process stops with 128 + signal; ``interrupted_hint`` is the advice on its line),
+    an error as ``failed`` (None returned, or the process exits). Used by train, eval and predict alike;
+    the run directory's lock is released and experiment trackers closed however it ends."""
+    STOPS.install()
     try:
         return body()
     except RunInterrupted as stop:
-        context.interrupt(stop)
+        context.interrupt(stop, interrupted_hint)
     except KeyboardInterrupt:  # SIGINT outside the main thread's handler
-        context.interrupt(RunInterrupted(signal.SIGINT))
+        context.interrupt(RunInterrupted(signal.SIGINT), interrupted_hint)
     except Exception as error:
         context.fail(error)
     finally:
+        STOPS.restore()
         context.close()
         close_experiment_trackers()
     return None

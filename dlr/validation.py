@@ -139,6 +139,7 @@ TOP_LEVEL: dict[str, Rule] = {
     # depth=0 is a real model for some nets (mlp: logistic regression); each net refuses what it cannot build.
     "depth": integer_at_least(0),
     "torch_threads": integer_at_least(1, nullable=True, also=("auto",)),
+    "resume_sweep": one_of(True, False),
 }
 
 

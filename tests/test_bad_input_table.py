@@ -38,6 +38,7 @@ TABLE = [
     (["task_name=''"], "task_name: must be a non-empty name, got ''"),
     (["ckpt_path=3"], "ckpt_path: must be null, last or a file path, got 3"),
     (["+anything=1"], "anything: is not a key any part of dlr reads (added with +)"),
+    (["resume_sweep=maybe"], "resume_sweep: must be one of True, False; got 'maybe'"),
     (["+widht=3"], "widht: is not a key any part of dlr reads (added with +); did you mean width?"),
     # optimizer (reaches torch.optim)
     (["optimizer.lr=-1"], "optimizer.lr: must be > 0, got -1"),
@@ -217,9 +218,20 @@ def test_bad_value_is_refused_in_one_line(overrides, expected):
 
 
 def test_every_group_is_covered():
-    keys = {o.lstrip("+").split("=")[0].split(".")[0] for overrides, _ in TABLE for o in overrides}
+    cases = [*TABLE, *BUILT]
+    keys = {o.lstrip("+").split("=")[0].split(".")[0] for overrides, _ in cases for o in overrides}
     groups = {"data", "model", "optimizer", "scheduler", "trainer", "precision", "quantization", "transfer"}
-    groups |= {"callbacks", "logger", "launcher", "debug", "seed", "width", "torch_threads"}
+    groups |= {
+        "callbacks",
+        "logger",
+        "launcher",
+        "debug",
+        "cv",
+        "seed",
+        "width",
+        "torch_threads",
+        "resume_sweep",
+    }
     assert groups <= keys and len(TABLE) >= 60
 
 
@@ -231,6 +243,10 @@ def test_shipped_defaults_pass_validation():
 
 # Found only once data and net exist: the real flow, in-process.
 BUILT = [
+    (
+        ["cv.folds=3", "cv.fold=5"],
+        "cv.fold: must be null or an integer in [0, cv.folds) with cv.folds set, got 5",
+    ),
     (
         ["model=rbm", "data=binary_digits", "quantization=int8_dynamic"],
         "quantization: int8_dynamic quantizes nn.Linear layers; RBM has none",

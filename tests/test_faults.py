@@ -17,6 +17,7 @@ from dlr import records
 from dlr.errors import ConfigError
 from dlr.records import read_record, read_status, write_record
 from dlr.run import train
+from dlr.run_context import acquire_lock
 from tests.conftest import FAST
 from tests.test_bad_input import fails_with
 
@@ -38,6 +39,25 @@ def test_read_status_tells_live_from_dead(monkeypatch):
     remote["heartbeat"]["updated_at"] = __import__("time").time()
     assert read_status(remote) == "running"
     assert read_status({"status": "completed"}) == "completed" and read_status(None) == "not_started"
+
+
+def test_a_reused_pid_does_not_look_alive(tmp_path):
+    """A live process that is not the writer (its pid reused after the writer died) reads as interrupted:
+    the heartbeat names the writer by pid and start stamp, and so does the run lock."""
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        started = records.process_started(other.pid)
+        beat = {**records.heartbeat(), "pid": other.pid}
+        assert read_status({"status": "running", "heartbeat": {**beat, "started": started}}) == "running"
+        assert (
+            read_status({"status": "running", "heartbeat": {**beat, "started": started - 1}}) == "interrupted"
+        )
+        lock = tmp_path / "run.lock"
+        lock.write_text(f"{other.pid} {os.uname().nodename} {started - 1}")
+        assert acquire_lock(tmp_path) == lock and lock.read_text().startswith(f"{os.getpid()} ")
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_full_disk_keeps_the_previous_record_whole(tmp_path, monkeypatch):

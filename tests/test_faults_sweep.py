@@ -1,5 +1,6 @@
-"""Ctrl-C in a sequential sweep stops the sweep; the same command in the same directory resumes it,
-skipping completed jobs and continuing the interrupted one from its checkpoint."""
+"""Ctrl-C or SIGTERM stops a sweep; re-running the very same command resumes it in the same directory,
+skipping the completed jobs (their records untouched) and continuing the interrupted one from its
+checkpoint. A sweep that finished is never reused: the next run of its command starts a new directory."""
 
 import json
 import os
@@ -10,43 +11,117 @@ import time
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
+from dlr import sweep_dirs
+from dlr.records import heartbeat
 from tests.conftest import ROOT
 
-JOB = ["data.num_samples=600", "logger=none", "trainer.max_epochs=150", "callbacks.last_checkpoint.every_s=0"]
+# Job 0 trains 2 epochs and completes; job 1 trains long enough to be stopped by the signal.
+JOB = ["data.num_samples=400", "logger=none", "callbacks.last_checkpoint.every_s=0", "width=8"]
 
 
-def _sweep(tmp_path: Path) -> list[str]:
+def _sweep(log_dir: Path, *launcher: str) -> list[str]:
     return [
         sys.executable,
         "train.py",
         "-m",
-        "width=8,16",
+        "trainer.max_epochs=2,300",
         *JOB,
-        "torch_threads=1",
-        f"paths.log_dir={tmp_path}",
-        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        *launcher,
+        f"paths.log_dir={log_dir}",
     ]
 
 
-@pytest.mark.slow
-def test_ctrl_c_stops_the_sweep_and_the_same_command_resumes_it(tmp_path):
-    sweep = tmp_path / "sweep"
+def _sweep_dirs(log_dir: Path) -> list[Path]:
+    return sorted((log_dir / "multiruns" / "train").iterdir())
+
+
+def _interrupt_during_job_1(command: list[str], log_dir: Path, signum: int, to_group: bool) -> Path:
     process = subprocess.Popen(
-        _sweep(tmp_path), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    while not (sweep / "0" / "checkpoints" / "last.ckpt").is_file():
+    while (
+        not list(log_dir.glob("multiruns/train/*/1/checkpoints/last.ckpt"))
+        or not list(log_dir.glob("multiruns/train/*/0/metrics.json"))
+        or '"completed"' not in next(log_dir.glob("multiruns/train/*/0/metrics.json")).read_text()
+    ):
         assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
         time.sleep(0.05)
-    os.kill(process.pid, signal.SIGINT)
-    assert process.wait(timeout=300) == 128 + signal.SIGINT
-    assert f"re-run the sweep with hydra.sweep.dir={sweep}" in process.stderr.read()
-    first = json.loads((sweep / "0" / "metrics.json").read_text())
-    assert first["status"] == "interrupted" and not (sweep / "1").exists()  # the sweep stopped
+    if to_group:  # Ctrl-C in a terminal reaches the launcher and its workers
+        os.killpg(process.pid, signum)
+    else:
+        os.kill(process.pid, signum)
+    assert process.wait(timeout=300) != 0
+    [sweep] = _sweep_dirs(log_dir)
+    return sweep
 
-    again = subprocess.run(_sweep(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "launcher, signum, to_group",
+    [((), signal.SIGTERM, False), (("launcher=joblib",), signal.SIGINT, True)],
+    ids=["basic-sigterm", "joblib-ctrl-c"],
+)
+def test_the_same_command_resumes_the_interrupted_sweep(tmp_path, launcher, signum, to_group):
+    command = _sweep(tmp_path, *launcher, "torch_threads=1")
+    sweep = _interrupt_during_job_1(command, tmp_path, signum, to_group)
+    assert json.loads((sweep / "sweep.json").read_text())["status"] == "running"  # its launcher is gone
+    done = (sweep / "0" / "metrics.json").read_bytes(), (sweep / "0" / "metrics.json").stat().st_mtime_ns
+
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
-    records = [json.loads((sweep / str(i) / "metrics.json").read_text()) for i in (0, 1)]
-    assert [r["status"] for r in records] == ["completed", "completed"]
-    assert records[0]["resumed_from"] == str(sweep / "0" / "checkpoints" / "last.ckpt")
+    assert f"resuming the interrupted sweep {sweep}" in again.stdout
+    assert _sweep_dirs(tmp_path) == [sweep]
+    assert (
+        (sweep / "0" / "metrics.json").read_bytes(),
+        (sweep / "0" / "metrics.json").stat().st_mtime_ns,
+    ) == done
+    resumed = json.loads((sweep / "1" / "metrics.json").read_text())
+    assert resumed["status"] == "completed"
+    assert resumed["resumed_from"] == str(sweep / "1" / "checkpoints" / "last.ckpt")
+    assert json.loads((sweep / "sweep.json").read_text())["status"] == "completed"
+
+
+def _record(directory: Path, overrides: list[str], **fields) -> Path:
+    directory.mkdir(parents=True)
+    record = {"status": "running", "overrides": overrides, "heartbeat": heartbeat(), **fields}
+    (directory / sweep_dirs.SWEEP_RECORD).write_text(json.dumps(record))
+    return directory
+
+
+def _dead_beat() -> dict:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return {**heartbeat(), "pid": child.pid}
+
+
+def test_only_the_newest_interrupted_sweep_of_the_same_overrides_is_resumed(tmp_path):
+    same = ["width=8,16"]
+    _record(tmp_path / "a", same, started_at=1.0, heartbeat=_dead_beat())
+    newest = _record(tmp_path / "b", same, started_at=2.0, heartbeat=_dead_beat())
+    _record(tmp_path / "c", ["width=8,32"], started_at=3.0, heartbeat=_dead_beat())
+    assert sweep_dirs.resumable_sweep(tmp_path, same) == newest
+    assert sweep_dirs.resumable_sweep(tmp_path, ["width=8"]) is None
+    _record(tmp_path / "d", same, started_at=4.0, status="completed")  # finished: a re-run starts anew
+    assert sweep_dirs.resumable_sweep(tmp_path, same) is None
+    _record(tmp_path / "e", same, started_at=5.0)  # alive: never shared
+    assert sweep_dirs.resumable_sweep(tmp_path, same) is None
+
+
+def test_resume_sweep_false_and_the_jobs_see_the_launchers_decision(tmp_path, monkeypatch):
+    monkeypatch.delenv("DLR_SWEEP_DIRS", raising=False)
+    earlier = _record(tmp_path / "old", ["width=8,16"], started_at=1.0, heartbeat=_dead_beat())
+    launch = OmegaConf.create({"resume_sweep": True, "hydra": {"overrides": {"task": ["width=8,16"]}}})
+    assert sweep_dirs.sweep_dir(str(tmp_path), "new", _root_=launch) == str(earlier)
+    job = OmegaConf.create({"hydra": {"overrides": {"task": ["width=16"]}}})  # one job's own overrides
+    assert sweep_dirs.sweep_dir(str(tmp_path), "new", _root_=job) == str(earlier)
+    monkeypatch.delenv("DLR_SWEEP_DIRS")
+    launch.resume_sweep = False
+    assert sweep_dirs.sweep_dir(str(tmp_path), "new", _root_=launch) == str(tmp_path / "new")

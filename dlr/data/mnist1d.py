@@ -1,12 +1,16 @@
-"""MNIST-1D: generated with the mnist1d package's ``make_dataset`` (no network) and cached as a tensor file."""
+"""MNIST-1D: generated with the mnist1d package's ``make_dataset`` (no network), cached as a tensor file
+(dlr/data/cache.py)."""
 
 import hashlib
 import json
+import random
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from dlr.data.base import Split, TensorDataModule
+from dlr.data.cache import cached_tensors
 from dlr.errors import require
 
 VIEWS = ("signal", "sequence", "flat")
@@ -17,25 +21,29 @@ def generate_mnist1d(num_samples: int, train_split: float, dataset_seed: int, da
     settings = {"num_samples": num_samples, "train_split": train_split, "seed": dataset_seed}
     key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     cache = Path(data_dir) / "mnist1d" / f"mnist1d_{key}.pt"
-    if cache.exists():
-        return torch.load(cache, weights_only=True)  # tensors only: a planted cache cannot run code
+    return cached_tensors(cache, {"x", "y", "x_test", "y_test"}, lambda: _generate(settings))
+
+
+def _generate(settings: dict) -> dict:
     from mnist1d.data import get_dataset_args, make_dataset  # imports matplotlib: only to generate
 
     args = get_dataset_args()
     for name, value in settings.items():
         setattr(args, name, value)
-    raw = make_dataset(args)
-    tensors = {
+    # make_dataset reseeds the global numpy and Python RNGs: put them back, so that a run draws the same
+    # numbers whether its data came from the cache or not.
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:
+        raw = make_dataset(args)
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+    return {
         "x": torch.as_tensor(raw["x"], dtype=torch.float32),
         "y": torch.as_tensor(raw["y"], dtype=torch.long),
         "x_test": torch.as_tensor(raw["x_test"], dtype=torch.float32),
         "y_test": torch.as_tensor(raw["y_test"], dtype=torch.long),
     }
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_suffix(".tmp")
-    torch.save(tensors, partial)
-    partial.replace(cache)  # atomic: a concurrent sweep job never reads a half-written file
-    return tensors
 
 
 class MNIST1DDataModule(TensorDataModule):

