@@ -56,7 +56,14 @@ BUDGET: list[tuple[str, list[str]]] = [
     (r"experiment=dd_boosting\b", ["width=1,10", "model.estimator.params.n_ensemble=1,2"]),
     (r"experiment=dd_rff_pc\b", ["model.net.n_components=10,400", "width=400,800"]),
     (r"experiment=mnist1d_benchmark\b", ["seed=0"]),
-    (r"experiment=tabular_mechanisms\b", ["model=hist_gbm,mlp", "data.split_seed=0"]),
+    (r"experiment=tabular_mechanisms\b", ["model=hist_gbm,mlp", "data.split_seed=0", "data=spam"]),
+    (
+        r"experiment=trees_vs_nets\b",
+        [
+            "tabular_benchmark.n_splits=2",
+            "tabular_benchmark.models=[hist_gbm]",
+        ],
+    ),
     (r"experiment=bbc_", ["data.n_per_class=4", "data.max_length=16"]),
     (
         r"experiment=transfer_study",

@@ -21,23 +21,41 @@ from dlr.experiments.child_runs import run_in_child
 from dlr.run import RunContext, validate
 from dlr.studies.tabular_report import PLOT_FILE, SCORES, TABLE_FILE, write_report
 from dlr.tabular.search import sample_overrides
+from dlr.tabular.structures import write_structure_report
 
 # The benchmark's own choices; every other command-line override reaches each trial.
 NOT_PASSED_ON = ("experiment=", "tabular_benchmark", "data=", "model=", "task_name=")
 SPLIT_SEPARATOR = "@"
 
 
+def dataset_plan(spec: DictConfig) -> list[tuple[str, list[str], list[str]]]:
+    """(dataset, its models, its own overrides) in run order.
+
+    Without ``structures`` every model runs on every dataset. With it (experiment=trees_vs_nets) the
+    datasets are those of the structures, and each runs ``models`` (the trees) plus its structure's nets.
+    """
+    extra = OmegaConf.to_container(spec.get("dataset_overrides") or {}, resolve=False)
+    structures = spec.get("structures")
+    if not structures:
+        return [(dataset, list(spec.models), extra.get(dataset, [])) for dataset in spec.datasets]
+    return [
+        (dataset, [*spec.models, *structure.nets], extra.get(dataset, []))
+        for structure in structures.values()
+        for dataset in structure.datasets
+    ]
+
+
 def _trials(spec: DictConfig, seed: int):
-    """(dataset, split, model, trial number, sampled overrides) for every trial, in the order they run."""
+    """(dataset, its overrides, split, model, trial number, sampled overrides) for every trial, in run order."""
     spaces = OmegaConf.to_container(spec.search_spaces, resolve=False) or {}
-    for dataset in spec.datasets:
+    for dataset, models, dataset_overrides in dataset_plan(spec):
         for split in range(spec.n_splits):
-            for model in spec.models:
+            for model in models:
                 # The same search points on every split, so splits measure the data's noise, not the search's.
                 rng = random.Random(f"{seed}/{dataset}/{model}")
                 for trial in range(spec.n_trials):
                     sampled = sample_overrides(spaces.get(model) or {}, rng) if trial else []
-                    yield dataset, split, model, trial, sampled
+                    yield dataset, dataset_overrides, split, model, trial, sampled
 
 
 def run_benchmark(cfg: DictConfig) -> dict | None:
@@ -57,17 +75,24 @@ def _run(cfg: DictConfig, context: RunContext) -> dict:
     require(spec.n_splits >= 1, "tabular_benchmark.n_splits", f"must be >= 1, got {spec.n_splits}")
     bench_dir = Path(context.run_dir)
     paths = {"data_dir": str(cfg.paths.data_dir), "log_dir": str(cfg.paths.log_dir)}
-    passed_on = [o for o in context.record["overrides"] if not o.lstrip("+~").startswith(NOT_PASSED_ON)]
-    for dataset, split, model, trial, sampled in _trials(spec, cfg.seed):
+    # Which key a split sets: the table's data.split_seed, or the run's seed for data without one.
+    split_key = spec.get("split_key", "data.split_seed")
+    own = (*NOT_PASSED_ON, f"{split_key}=")
+    passed_on = [o for o in context.record["overrides"] if not o.lstrip("+~").startswith(own)]
+    for dataset, dataset_overrides, split, model, trial, sampled in _trials(spec, cfg.seed):
         name = dataset if spec.n_splits == 1 else f"{dataset}{SPLIT_SEPARATOR}{split}"
-        overrides = [*spec.trial_overrides, *passed_on, f"data={dataset}", f"model={model}", *sampled]
+        # The command line comes after the dataset's own overrides, so it can shrink them (budgets).
+        overrides = [*spec.trial_overrides, f"data={dataset}", *dataset_overrides, *passed_on]
+        overrides += [f"model={model}", *sampled]
         if spec.n_splits > 1:
-            overrides.append(f"data.split_seed={split}")
+            overrides.append(f"{split_key}={split}")
         record = run_in_child(
             overrides, bench_dir / "trials" / name / model / f"{trial:03d}", bench_dir, paths
         )
         _report_trial(name, model, trial, record)
     metrics = write_report(bench_dir, spec.n_shuffles, cfg.seed)
+    if metrics and spec.get("structures"):
+        metrics.update(write_structure_report(bench_dir, spec))
     record = context.finish(
         status="completed" if metrics else "failed",
         metrics=metrics,

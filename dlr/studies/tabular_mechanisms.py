@@ -2,8 +2,8 @@
 
 Reads every run record of a sweep directory, finds the ``data.*`` probe the sweep varied
 (``uninformative_features``, ``rotate``, ``smooth_target``) and plots each model's test score (accuracy or
-R2), mean ± std over the swept ``data.split_seed``, against it: trees solid, nets dashed, as in Grinsztajn
-et al. (2022), Figures 2, 4 and 5. ``experiment=tabular_mechanisms`` installs :class:`MechanismFigures` as the
+R2), mean ± std over the swept ``data.split_seed``, against it, one panel per table: trees solid, nets
+dashed, as in Grinsztajn et al. (2022), Figures 2, 4 and 5. ``experiment=tabular_mechanisms`` installs :class:`MechanismFigures` as the
 sweep's callback, so the figure is written when the sweep ends; ``python -m dlr.studies.tabular_mechanisms <sweep
 dir>`` writes it again (``mechanism_<probe>.png`` and ``.csv`` in the sweep directory).
 """
@@ -31,7 +31,7 @@ PROBES = {
 
 
 def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
-    """One row per completed run: model, family (tree or net), probe, value, score, metric."""
+    """One row per completed run: dataset, model, family (tree or net), probe, value, split, score, metric."""
     rows = []
     for path in sorted(Path(sweep_dir).glob("*/metrics.json")):
         record = json.loads(path.read_text())
@@ -44,6 +44,7 @@ def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
         metric = SCORES[record["data"]["task_type"]]
         rows.append(
             {
+                "dataset": (record.get("choices") or {}).get("data", overrides.get("data", "table")),
                 "model": overrides.get("model", "mlp"),
                 "family": "tree" if record.get("estimator") else "net",
                 "probe": probes[0],
@@ -53,7 +54,8 @@ def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
                 "metric": metric,
             }
         )
-    return pd.DataFrame(rows, columns=["model", "family", "probe", "value", "split", "score", "metric"])
+    columns = ["dataset", "model", "family", "probe", "value", "split", "score", "metric"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _ordered_values(values: pd.Series) -> list[str]:
@@ -74,24 +76,25 @@ def plot_probe(runs: pd.DataFrame, path: Path) -> None:
     probe = runs["probe"].iloc[0]
     values = _ordered_values(runs["value"])
     positions = {value: i for i, value in enumerate(values)}
-    figure, axes = plt.subplots(figsize=(6, 4))
-    for (family, model), group in runs.groupby(["family", "model"]):
-        stats = group.groupby("value")["score"].agg(["mean", "std"]).fillna(0.0)
-        stats = stats.assign(position=stats.index.map(positions)).sort_values("position")
-        axes.errorbar(
-            stats["position"], stats["mean"], yerr=stats["std"], marker="o", capsize=3,
-            linestyle="-" if family == "tree" else "--", label=f"{model} ({family})",
-        )  # fmt: skip
     labels = ["none" if value.lower() in ("null", "none") else value.lower() for value in values]
-    axes.set_xticks(range(len(values)), labels)
+    tables = sorted(runs["dataset"].unique())
+    figure, panels = plt.subplots(1, len(tables), figsize=(4.6 * len(tables), 4), squeeze=False)
     n_splits = runs["split"].nunique()
-    axes.set(
-        xlabel=PROBES[probe],
-        ylabel=f"test {runs['metric'].iloc[0]} (mean ± std, {n_splits} split{'s' * (n_splits > 1)})",
-    )
-    axes.set_title("trees (solid) and neural networks (dashed)", fontsize=10)
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=8)
+    for axes, (dataset, table) in zip(panels[0], runs.groupby("dataset"), strict=True):
+        for (family, model), group in table.groupby(["family", "model"]):
+            stats = group.groupby("value")["score"].agg(["mean", "std"]).fillna(0.0)
+            stats = stats.assign(position=stats.index.map(positions)).sort_values("position")
+            axes.errorbar(
+                stats["position"], stats["mean"], yerr=stats["std"], marker="o", capsize=3,
+                linestyle="-" if family == "tree" else "--", label=f"{model} ({family})",
+            )  # fmt: skip
+        axes.set_xticks(range(len(values)), labels)
+        splits = f"{n_splits} split{'s' * (n_splits > 1)}"
+        axes.set(xlabel=PROBES[probe], ylabel=f"test {table['metric'].iloc[0]} (mean ± std, {splits})")
+        axes.set_title(dataset, fontsize=10)
+        axes.grid(alpha=0.3)
+    panels[0][0].legend(fontsize=8)
+    figure.suptitle("trees (solid) and neural networks (dashed)", fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

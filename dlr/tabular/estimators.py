@@ -15,6 +15,7 @@ from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, r
 
 from dlr.data.base import CLASSIFICATION, Split
 from dlr.errors import require
+from dlr.tabular.flat_rows import estimator_rows
 
 ROLES = {"classification": "classifier", "regression": "regressor"}
 
@@ -39,7 +40,7 @@ def class_probabilities(estimator, x: np.ndarray, n_classes: int) -> np.ndarray:
 
 def score(estimator, split: Split, stage: str, task_type: str, n_classes: int | None) -> dict[str, float]:
     """The metrics a Lightning run logs for the same stage: loss and acc, or loss (MSE), mae and r2."""
-    x, y = split.x.numpy(), split.y.numpy()
+    x, y = estimator_rows(split)
     if task_type == CLASSIFICATION:
         probabilities = class_probabilities(estimator, x, n_classes)
         return {

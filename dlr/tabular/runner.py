@@ -15,6 +15,7 @@ from dlr import build, console
 from dlr.analysis.tree_smoothers import effective_parameter_metrics
 from dlr.tabular.estimator_file import save_estimator
 from dlr.tabular.estimators import build_estimator, score
+from dlr.tabular.flat_rows import estimator_rows
 from dlr.tabular.leaves import leaf_count
 
 
@@ -31,14 +32,15 @@ def fit_estimator(cfg: DictConfig, context) -> dict:
     # OpenMP pools sized to every core thrash on a busy machine; `threads` caps them (null: no cap).
     with threadpool_limits(limits=cfg.model.estimator.get("threads")):
         started = time.time()
-        estimator.fit(datamodule.train.x.numpy(), datamodule.train.y.numpy())
+        x_train, y_train = estimator_rows(datamodule.train)
+        estimator.fit(x_train, y_train)
         metrics = {"time/fit_s": time.time() - started}
         for stage, split in splits.items():
             if len(split.x):
                 metrics.update(score(estimator, split, stage, datamodule.task_type, datamodule.num_classes))
         # Trees, forests and boosting are linear smoothers: their effective parameters (Curth et al. 2023);
         # an ensemble that knows its own smoother (BoostedEnsemble) reports them itself.
-        x_train, x_test = datamodule.train.x.numpy(), datamodule.test.x.numpy()
+        x_test = estimator_rows(datamodule.test)[0]
         own = getattr(estimator, "effective_parameter_metrics", None)
         metrics.update(
             own(x_train, x_test) if own else effective_parameter_metrics(estimator, x_train, x_test)

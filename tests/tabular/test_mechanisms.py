@@ -94,6 +94,7 @@ def test_a_probe_sweep_gives_one_figure_with_trees_and_nets(make_cfg):
     runs = load_runs(sweep_dir)
     assert set(zip(runs["model"], runs["family"], strict=True)) == {("hist_gbm", "tree"), ("mlp", "net")}
     assert sorted(runs["value"]) == ["false", "true", "true", "true"] and set(runs["split"]) == {0, 1}
+    assert set(runs["dataset"]) == {"spam"}  # one panel per table
     assert runs["score"].between(0.5, 1.0).all()  # spam: 61% are not spam; both beat a coin
     (figure,) = write_figures(sweep_dir)
     assert figure.name == "mechanism_rotate.png" and figure.stat().st_size > 10_000
