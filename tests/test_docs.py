@@ -62,6 +62,11 @@ BUDGET: list[tuple[str, list[str]]] = [
         [
             "tabular_benchmark.n_splits=2",
             "tabular_benchmark.models=[hist_gbm]",
+            "tabular_benchmark.structures.table.datasets=[credit]",
+            "tabular_benchmark.structures.table.nets=[mlp]",
+            "tabular_benchmark.structures.signal.nets=[mlp]",
+            "tabular_benchmark.structures.image.nets=[mlp]",
+            "tabular_benchmark.structures.sequence.nets=[transformer]",
         ],
     ),
     (r"experiment=bbc_", ["data.n_per_class=4", "data.max_length=16"]),

@@ -20,8 +20,8 @@ from dlr.errors import require
 from dlr.experiments.child_runs import run_in_child
 from dlr.run import RunContext, validate
 from dlr.studies.tabular_report import PLOT_FILE, SCORES, TABLE_FILE, write_report
+from dlr.studies.tabular_structures import write_structure_report
 from dlr.tabular.search import sample_overrides
-from dlr.tabular.structures import write_structure_report
 
 # The benchmark's own choices; every other command-line override reaches each trial.
 NOT_PASSED_ON = ("experiment=", "tabular_benchmark", "data=", "model=", "task_name=")

@@ -7,8 +7,8 @@ import torch
 from dlr.data.base import Split
 from dlr.experiments.tabular_benchmark import dataset_plan
 from dlr.run import train
+from dlr.studies.tabular_structures import gaps
 from dlr.tabular.flat_rows import estimator_rows
-from dlr.tabular.structures import gaps
 from tests.conftest import FAST
 
 

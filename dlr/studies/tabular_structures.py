@@ -5,7 +5,7 @@ score, and likewise for the nets; the gap is the nets' test score minus the tree
 points: x 100), so a positive gap means the nets win. Per dataset the report gives the mean ± std of the gap
 over the splits (seeds); a side wins when its mean gap is larger than that spread, otherwise it is a tie.
 
-``python -m dlr.tabular.structures <run dir>`` redraws the table and figure from the trials' files and the
+``python -m dlr.studies.tabular_structures <run dir>`` redraws the table and figure from the trials' files and the
 run's saved config.
 """
 
@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402  (the backend is chosen first)
 
-from dlr.tabular.report import load_trials  # noqa: E402
+from dlr.studies.tabular_report import load_trials  # noqa: E402
 
 TABLE_FILE, CSV_FILE, PLOT_FILE = "trees_vs_nets.md", "trees_vs_nets.csv", "trees_vs_nets.png"
 FAMILIES = ("trees", "nets")
