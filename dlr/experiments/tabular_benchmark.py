@@ -34,8 +34,8 @@ def dataset_plan(spec: DictConfig) -> list[tuple[str, list[str], list[str]]]:
     Without ``structures`` every model runs on every dataset. With it (experiment=trees_vs_nets) the
     datasets are those of the structures, and each runs ``models`` (the trees) plus its structure's nets.
     """
-    extra = OmegaConf.to_container(spec.get("dataset_overrides") or {}, resolve=False)
-    structures = spec.get("structures")
+    extra = OmegaConf.to_container(spec.dataset_overrides, resolve=False)  # ${seed} stays for each trial
+    structures = spec.structures
     if not structures:
         return [(dataset, list(spec.models), extra.get(dataset, [])) for dataset in spec.datasets]
     return [
@@ -76,7 +76,7 @@ def _run(cfg: DictConfig, context: RunContext) -> dict:
     bench_dir = Path(context.run_dir)
     paths = {"data_dir": str(cfg.paths.data_dir), "log_dir": str(cfg.paths.log_dir)}
     # Which key a split sets: the table's data.split_seed, or the run's seed for data without one.
-    split_key = spec.get("split_key", "data.split_seed")
+    split_key = spec.split_key
     own = (*NOT_PASSED_ON, f"{split_key}=")
     passed_on = [o for o in context.record["overrides"] if not o.lstrip("+~").startswith(own)]
     for dataset, dataset_overrides, split, model, trial, sampled in _trials(spec, cfg.seed):
@@ -91,7 +91,7 @@ def _run(cfg: DictConfig, context: RunContext) -> dict:
         )
         _report_trial(name, model, trial, record)
     metrics = write_report(bench_dir, spec.n_shuffles, cfg.seed)
-    if metrics and spec.get("structures"):
+    if metrics and spec.structures:
         metrics.update(write_structure_report(bench_dir, spec))
     record = context.finish(
         status="completed" if metrics else "failed",

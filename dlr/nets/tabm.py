@@ -27,6 +27,7 @@ class TabMNet(nn.Module):
         depth: int = 3,
         k: int = 32,
         dropout: float = 0.1,
+        *,
         data_info: dict | None = None,
     ):
         super().__init__()
