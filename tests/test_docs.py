@@ -37,6 +37,9 @@ from tests.doc_workspace import ROOT, Rules, Workspace
 
 COMMANDS = doc_commands(ROOT)
 
+# Under pytest-xdist every command runs on one worker: the workspace starts them all and runs producers first.
+pytestmark = pytest.mark.xdist_group("docs")
+
 # Commands run at once: the suite's two cores, one torch thread each.
 WORKERS = 2
 
