@@ -1,5 +1,5 @@
-"""predict.py from the command line, for a tree run and a net run on tables: the predictions of a run's own
-test rows, written as a new CSV, score exactly the test accuracy the run recorded."""
+"""predict.py from the command line, for a tree run and net runs on tables: the predictions of a run's own
+test rows, written as a new CSV, score exactly the test accuracy (or R²) the run recorded."""
 
 import json
 import os
@@ -92,6 +92,46 @@ def test_a_net_run_on_a_csv_predicts_its_test_rows_as_a_new_table(tmp_path):
     written = pd.read_csv(only_record(tmp_path, "predict")["predictions"])
     accuracy = (written["prediction"] == written["label"]).mean()
     assert accuracy == pytest.approx(record["metrics"]["test/acc"]) and accuracy > 0.8  # chance: 0.4
+
+
+def r2(predicted: np.ndarray, observed: np.ndarray) -> float:
+    return 1 - ((observed - predicted) ** 2).sum() / ((observed - observed.mean()) ** 2).sum()
+
+
+@pytest.mark.slow
+def test_a_regression_table_run_predicts_its_test_rows_in_the_target_units(tmp_path):
+    from sklearn.datasets import load_diabetes
+
+    table = load_diabetes(as_frame=True, scaled=False).frame.rename(columns={"target": "progression"})
+    table.loc[5, "sex"] = np.nan  # a gap: pandas reads the training file's `sex` (1, 2) as floats
+    source = tmp_path / "diabetes.csv"
+    table.to_csv(source, index=False)
+    overrides = ["data=table", f"data.source=csv:{source}", "data.target=progression", "data.log_target=true"]
+    trained = run_cli(*overrides, "trainer.max_epochs=20", "logger=csv", log_dir=tmp_path)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    record = only_record(tmp_path, "train")
+    frame = table.dropna().reset_index(drop=True)  # the rows data=table keeps, in its order
+    _, test_rows = split_indices(len(frame), 0.2, 0)
+    new = tmp_path / "new.csv"
+    # From a file without the gap, `sex` reads as integers: the same levels all the same.
+    shuffled_columns(frame.iloc[test_rows.numpy()].astype({"sex": "int64"})).to_csv(new, index=False)
+
+    checkpoint = Path(record["run_dir"]) / "checkpoints" / "last.ckpt"
+    predicted = run_predict(f"ckpt_path={checkpoint}", "data=csv", f"data.path={new}", log_dir=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr[-3000:]
+    written = pd.read_csv(only_record(tmp_path, "predict")["predictions"])
+    # The run scored R² on the standardized log target; R² is blind to that affine map, not to the log.
+    fit = r2(np.log(written["prediction"].to_numpy()), np.log(written["progression"].to_numpy()))
+    assert fit == pytest.approx(record["metrics"]["test/r2"], abs=1e-4) and fit > 0.2  # the mean: 0
+
+    renamed = tmp_path / "renamed.csv"
+    frame.rename(columns={"bmi": "body_mass_index"}).to_csv(renamed, index=False)
+    refused = run_predict(f"ckpt_path={checkpoint}", "data=csv", f"data.path={renamed}", log_dir=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "error: data.path: renamed.csv does not have the training table's columns "
+        "(missing: bmi; unexpected: body_mass_index)"
+    )
 
 
 class Payload:

