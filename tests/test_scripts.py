@@ -20,6 +20,18 @@ TINY_ARGS = {
     "hopfield_capacity.py": ["--n-units", "32", "--points", "2", "--trials", "1", "--out", "{tmp}/h.png"],
     "memory_generalisation.py": ["--epochs", "1", "--out", "{tmp}/memory_generalisation"],
     "bench_startup.py": ["--repeats", "1", "--repeats-run", "1"],
+    "bench_stacked_cnn.py": [
+        "--epochs",
+        "1",
+        "--widths",
+        "2",
+        "--seeds",
+        "1",
+        "--data-dir",
+        "{tmp}/data",
+        "--out",
+        "{tmp}/out",
+    ],
 }
 NOT_RUN = {
     "gpu_checks.py": "needs a GPU (scripts/gpu_checks.sh)",
@@ -43,8 +55,9 @@ def runner():
     server.close()
 
 
-# Over a minute on the shared cores: three memory nets an epoch each; the default run, timed end to end.
-SLOW = {"memory_generalisation.py", "bench_startup.py"}
+# Over a minute on the shared cores: three memory nets an epoch each; the default run, timed end to end;
+# two dd_cnn sweeps.
+SLOW = {"memory_generalisation.py", "bench_startup.py", "bench_stacked_cnn.py"}
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ its members at once (:mod:`dlr.experiments.stacked_train`). Jobs that cannot sta
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from hydra.core.hydra_config import HydraConfig
@@ -21,7 +21,8 @@ from omegaconf import DictConfig, open_dict
 
 from dlr import build, console
 from dlr.experiments.stacked_members import Member, finish_member, optimized_value, prepare_member
-from dlr.experiments.stacked_plan import group_key, mlp_flops, padding_share, plan_buckets, stack_blockers
+from dlr.experiments.stacked_nets import STACKED_PATHS
+from dlr.experiments.stacked_plan import group_key, padding_share, plan_buckets, stack_blockers
 from dlr.experiments.stacked_train import train_bucket
 
 
@@ -112,11 +113,7 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
             )
             units += [("single", [job], [], math.inf) for job in members]
             continue
-        features, outputs = _data_shape(first)
-        depth = int(first.model.net.depth)
-
-        def flops_of_width(width: int, depth=depth, features=features, outputs=outputs) -> int:
-            return mlp_flops(width, depth, features, outputs)
+        flops_of_width = _flops_of_width(first)
 
         stackable = [(i, o, _width(hydra_context, config, i, o)) for i, o in members]
         batch_size = int(first.data.batch_size)
@@ -143,15 +140,21 @@ def _span(widths: list[int]) -> str:
     return f"{min(widths)}-{max(widths)}" if min(widths) < max(widths) else str(widths[0])
 
 
-def _data_shape(sweep_config: DictConfig) -> tuple[int, int]:
-    """(input features, outputs) of the group's data, for the FLOP estimate of its buckets."""
+def _flops_of_width(sweep_config: DictConfig) -> Callable[[int], int]:
+    """One member's FLOPs per sample at each width, for the group's buckets: measured on its net."""
     previous = HydraConfig.instance().cfg
     HydraConfig.instance().set_config(sweep_config)  # the data config's paths interpolate hydra:runtime
     try:
         datamodule = build.build_datamodule(sweep_config)
     finally:
         HydraConfig.instance().cfg = previous
-    return math.prod(datamodule.input_shape), datamodule.output_size
+
+    @functools.cache
+    def flops_of_width(width: int) -> int:
+        net = build.build_net(sweep_config, datamodule, width=width)
+        return STACKED_PATHS[sweep_config.model.net._target_].flops(net, tuple(datamodule.input_shape))
+
+    return flops_of_width
 
 
 def launch(

@@ -72,7 +72,8 @@ class StackedMLP(nn.Module):
         return getattr(self, f"weight_mask_{index}"), getattr(self, f"bias_mask_{index}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(members, batch, features) -> (members, batch, outputs)."""
+        """(members, batch, *input shape) -> (members, batch, outputs)."""
+        x = x.flatten(2)
         last = len(self.layers) - 1
         for index, (weight, bias) in enumerate(self.layers):
             x = torch.baddbmm(bias.unsqueeze(1), x, weight)

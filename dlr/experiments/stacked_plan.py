@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from omegaconf import DictConfig
 
+from dlr.experiments.stacked_nets import STACKED_PATHS
+
 STACKABLE_KEYS = ("seed", "width", "data.label_noise")
-STACKED_NETS = ("dlr.nets.mlp.MLP",)
 ELEMENTWISE_OPTIMIZERS = ("torch.optim.SGD", "torch.optim.Adam", "torch.optim.AdamW")
 #: Callbacks that do not change training; a stacked member writes its own last.ckpt.
 NEUTRAL_CALLBACKS = ("model_checkpoint", "last_checkpoint", "model_summary", "progress_bar")
@@ -35,9 +36,10 @@ def _whole(value) -> bool:
 def stack_blockers(cfg: DictConfig) -> list[str]:
     """Reasons why the jobs of this config cannot train stacked; empty when they can."""
     net, trainer = cfg.model.get("net") or {}, cfg.trainer
+    stacked_names = ", ".join(path.name for path in STACKED_PATHS.values())
     checks = {
-        f"model={cfg.model.get('name')} has no stacked path (stacked: mlp)": net.get("_target_")
-        not in STACKED_NETS,
+        f"model={cfg.model.get('name')} has no stacked path (stacked: {stacked_names})": net.get("_target_")
+        not in STACKED_PATHS,
         "model.net.dropout > 0 draws random numbers a stack would share": (net.get("dropout") or 0) > 0,
         "model.net.norm normalizes over the batch of one member": net.get("norm") is not None,
         "model.task is not dlr.tasks.supervised.SupervisedTask": cfg.model.get("task", {}).get("_target_")

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from dlr.data.base import Split, TensorDataModule
 from dlr.data.loader import TensorLoader
-from dlr.experiments.stacked_mlp import StackedMLP
+from dlr.experiments.stacked_nets import stack
 from dlr.tasks.supervised import SupervisedTask
 
 
@@ -29,12 +30,12 @@ class BucketResult:
 
 
 class MemberSplits:
-    """One split of every member, inputs shared between members of one seed: (seeds, n, features)."""
+    """One split of every member, inputs shared between members of one seed: (seeds, n, *input shape)."""
 
     def __init__(self, splits: list[Split], seeds: list[int], device: torch.device):
         self.seeds = sorted(set(seeds))
         first_of_seed = {seed: splits[seeds.index(seed)] for seed in self.seeds}
-        self.x = torch.stack([first_of_seed[seed].x.flatten(1) for seed in self.seeds]).to(device)
+        self.x = torch.stack([first_of_seed[seed].x for seed in self.seeds]).to(device)
         self.y = torch.stack([split.y for split in splits]).to(device)
         self.seed_of_member = torch.tensor([self.seeds.index(seed) for seed in seeds], device=device)
         self.shared = len(self.seeds) == 1
@@ -43,7 +44,7 @@ class MemberSplits:
         return self.x.shape[1]
 
     def inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """(seeds, batch, features) -> (members, batch, features)."""
+        """(seeds, batch, *input shape) -> (members, batch, *input shape)."""
         members = len(self.seed_of_member)
         return x.expand(members, *x.shape[1:]) if self.shared else x[self.seed_of_member]
 
@@ -58,7 +59,7 @@ def epoch_orders(seeds: list[int], n: int, batch_size: int, epoch: int) -> torch
 
 
 @torch.no_grad()
-def evaluate(model: StackedMLP, data: MemberSplits, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+def evaluate(model: nn.Module, data: MemberSplits, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean cross-entropy and accuracy of every member on its split."""
     loss_sum = torch.zeros(len(data.seed_of_member), device=data.x.device)
     correct = torch.zeros_like(loss_sum)
@@ -79,7 +80,7 @@ def train_bucket(
 ) -> BucketResult:
     """Train the members together, write the trained weights back into each task's net, return metrics."""
     seeds = [dm.seed for dm in datamodules]
-    model = StackedMLP([task.net for task in tasks]).to(device)
+    model = stack([task.net for task in tasks]).to(device)
     optimizer = tasks[0].optimizer_factory(list(model.parameters()), foreach=True)
     train = MemberSplits([dm.train for dm in datamodules], seeds, device)
     batch_size = datamodules[0].batch_size
@@ -135,7 +136,7 @@ def _eval_split(datamodule: TensorDataModule, stage: str) -> Split:
     return datamodule.test
 
 
-def _clear_member(model: StackedMLP, optimizer: torch.optim.Optimizer, member: int) -> None:
+def _clear_member(model: nn.Module, optimizer: torch.optim.Optimizer, member: int) -> None:
     model.clear_member(member)
     for param in model.parameters():
         for value in optimizer.state.get(param, {}).values():
@@ -144,7 +145,7 @@ def _clear_member(model: StackedMLP, optimizer: torch.optim.Optimizer, member: i
 
 
 def _member_optimizer_state(
-    model: StackedMLP, optimizer: torch.optim.Optimizer, task: SupervisedTask, member: int
+    model: nn.Module, optimizer: torch.optim.Optimizer, task: SupervisedTask, member: int
 ) -> dict:
     """The member's slice of the stacked optimizer state, as its own optimizer's ``state_dict()``."""
     own = task.optimizer_factory(task.parameter_groups())

@@ -28,9 +28,13 @@ def test_buckets_cover_every_job_once_in_width_ranges_with_bounded_padding():
     assert len(alone) >= len(buckets)
 
 
-def test_mlp_stacks_and_the_reasons_against_stacking_are_named(make_cfg):
+def test_mlp_cnn_resnet_stack_and_the_reasons_against_stacking_are_named(make_cfg):
     assert stack_blockers(make_cfg(["experiment=dd_mnist1d"])) == []
-    assert stack_blockers(make_cfg(["model=cnn"])) == ["model=cnn has no stacked path (stacked: mlp)"]
+    assert stack_blockers(make_cfg(["experiment=dd_cnn"])) == []
+    assert stack_blockers(make_cfg(["model=resnet"])) == []
+    assert stack_blockers(make_cfg(["model=mixer"])) == [
+        "model=mixer has no stacked path (stacked: mlp, cnn, resnet)"
+    ]
     reasons = stack_blockers(make_cfg(["model.net.dropout=0.1", "scheduler=cosine"]))
     assert reasons == [
         "model.net.dropout > 0 draws random numbers a stack would share",

@@ -1,0 +1,41 @@
+"""Which nets have a stacked path: the net's ``_target_`` -> the module that stacks its members.
+
+A stacked module takes (members, batch, *input shape) and returns (members, batch, outputs); it offers
+``mask_gradients``, ``clear_member``, ``member_slices``, ``export`` and ``padding_share`` (see
+:class:`~dlr.experiments.stacked_mlp.StackedMLP`). ``flops`` estimates one member's FLOPs per sample, for
+the width buckets.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from torch import nn
+
+from dlr.experiments import stacked_conv, stacked_mlp
+
+
+@dataclass(frozen=True)
+class StackedPath:
+    name: str
+    stack: Callable[[list[nn.Module]], nn.Module]
+    flops: Callable[[nn.Module, tuple[int, ...]], int]
+
+
+def _mlp_flops(net: nn.Module, _input_shape: tuple[int, ...]) -> int:
+    return stacked_mlp.member_flops(net)
+
+
+STACKED_PATHS = {
+    "dlr.nets.mlp.MLP": StackedPath("mlp", stacked_mlp.StackedMLP, _mlp_flops),
+    "dlr.nets.cnn.CNN": StackedPath("cnn", stacked_conv.StackedConvNet, stacked_conv.member_flops),
+    "dlr.nets.resnet.ResNet": StackedPath("resnet", stacked_conv.StackedConvNet, stacked_conv.member_flops),
+}
+
+
+def stacked_path(net: nn.Module) -> StackedPath:
+    return STACKED_PATHS[f"{type(net).__module__}.{type(net).__qualname__}"]
+
+
+def stack(nets: list[nn.Module]) -> nn.Module:
+    """One stacked module of the members' nets (all of one class and layout)."""
+    return stacked_path(nets[0]).stack(nets)
