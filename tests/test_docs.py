@@ -69,7 +69,7 @@ BUDGET: list[tuple[str, list[str]]] = [
             "tabular_benchmark.structures.table.nets=[mlp]",
             "tabular_benchmark.structures.signal.nets=[mlp]",
             "tabular_benchmark.structures.image.nets=[mlp]",
-            "tabular_benchmark.structures.sequence.nets=[transformer]",
+            "tabular_benchmark.structures.sequence.nets=[lstm]",
         ],
     ),
     (r"experiment=bbc_", ["data.n_per_class=4", "data.max_length=16"]),

@@ -11,15 +11,23 @@ import multiprocessing
 import signal
 from pathlib import Path
 
+import torch
+
 from dlr import console
 from dlr.compose import compose_config
 from dlr.records import read_record, write_record
 from dlr.run import train
+from dlr.studies.hydra_callback import threads_per_job
 
 
 def _child(overrides: list[str], run_dir: str, root_dir: str, paths: dict[str, str]) -> None:
     sweep = ["hydra.mode=MULTIRUN", f"hydra.sweep.dir={root_dir}"]
     run_cfg = compose_config([*overrides, *sweep], run_dir, **paths)
+    # Hydra's job callback applies torch_threads to launched jobs only; without this a forked run keeps the
+    # parent's thread count, and two spinning threads per run make it many times slower on a busy machine.
+    threads = threads_per_job(run_cfg.get("torch_threads"), None)
+    if threads is not None:
+        torch.set_num_threads(threads)
     console.console.quiet = True
     record = train(run_cfg)
     raise SystemExit(0 if record is not None and record.get("status") == "completed" else 1)

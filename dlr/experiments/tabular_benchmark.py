@@ -28,34 +28,39 @@ NOT_PASSED_ON = ("experiment=", "tabular_benchmark", "data=", "model=", "task_na
 SPLIT_SEPARATOR = "@"
 
 
-def dataset_plan(spec: DictConfig) -> list[tuple[str, list[str], list[str]]]:
-    """(dataset, its models, its own overrides) in run order.
+def dataset_plan(spec: DictConfig) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """(dataset, [(model, its overrides on that dataset)]) in run order.
 
-    Without ``structures`` every model runs on every dataset. With it (experiment=trees_vs_nets) the
-    datasets are those of the structures, and each runs ``models`` (the trees) plus its structure's nets.
+    Without ``structures`` every model runs on every dataset with the dataset's own overrides. With it
+    (experiment=trees_vs_nets) the datasets are those of the structures, and each runs ``models`` (the trees)
+    plus its structure's nets; the nets alone also get the structure's ``net_overrides`` (their size and
+    epochs), so the trees keep their defaults and every model sees the same data.
     """
     extra = OmegaConf.to_container(spec.dataset_overrides, resolve=False)  # ${seed} stays for each trial
     structures = spec.structures
     if not structures:
-        return [(dataset, list(spec.models), extra.get(dataset, [])) for dataset in spec.datasets]
-    return [
-        (dataset, [*spec.models, *structure.nets], extra.get(dataset, []))
-        for structure in structures.values()
-        for dataset in structure.datasets
-    ]
+        return [(d, [(model, extra.get(d, [])) for model in spec.models]) for d in spec.datasets]
+    plan = []
+    for structure in structures.values():
+        net_overrides = list(structure.get("net_overrides") or [])
+        for dataset in structure.datasets:
+            own = extra.get(dataset, [])
+            trees = [(model, own) for model in spec.models]
+            plan.append((dataset, trees + [(net, [*own, *net_overrides]) for net in structure.nets]))
+    return plan
 
 
 def _trials(spec: DictConfig, seed: int):
-    """(dataset, its overrides, split, model, trial number, sampled overrides) for every trial, in run order."""
+    """(dataset, the model's overrides on it, split, model, trial, sampled overrides) per trial, in run order."""
     spaces = OmegaConf.to_container(spec.search_spaces, resolve=False) or {}
-    for dataset, models, dataset_overrides in dataset_plan(spec):
+    for dataset, models in dataset_plan(spec):
         for split in range(spec.n_splits):
-            for model in models:
+            for model, model_overrides in models:
                 # The same search points on every split, so splits measure the data's noise, not the search's.
                 rng = random.Random(f"{seed}/{dataset}/{model}")
                 for trial in range(spec.n_trials):
                     sampled = sample_overrides(spaces.get(model) or {}, rng) if trial else []
-                    yield dataset, dataset_overrides, split, model, trial, sampled
+                    yield dataset, model_overrides, split, model, trial, sampled
 
 
 def run_benchmark(cfg: DictConfig) -> dict | None:
@@ -79,10 +84,10 @@ def _run(cfg: DictConfig, context: RunContext) -> dict:
     split_key = spec.split_key
     own = (*NOT_PASSED_ON, f"{split_key}=")
     passed_on = [o for o in context.record["overrides"] if not o.lstrip("+~").startswith(own)]
-    for dataset, dataset_overrides, split, model, trial, sampled in _trials(spec, cfg.seed):
+    for dataset, model_overrides, split, model, trial, sampled in _trials(spec, cfg.seed):
         name = dataset if spec.n_splits == 1 else f"{dataset}{SPLIT_SEPARATOR}{split}"
-        # The command line comes after the dataset's own overrides, so it can shrink them (budgets).
-        overrides = [*spec.trial_overrides, f"data={dataset}", *dataset_overrides, *passed_on]
+        # The command line comes after the dataset's and model's own overrides, so it can shrink them (budgets).
+        overrides = [*spec.trial_overrides, f"data={dataset}", *model_overrides, *passed_on]
         overrides += [f"model={model}", *sampled]
         if spec.n_splits > 1:
             overrides.append(f"{split_key}={split}")

@@ -5,11 +5,13 @@ score, and likewise for the nets; the gap is the nets' test score minus the tree
 points: x 100), so a positive gap means the nets win. Per dataset the report gives the mean ± std of the gap
 over the splits (seeds); a side wins when its mean gap is larger than that spread, otherwise it is a tie.
 
-``python -m dlr.studies.tabular_structures <run dir>`` redraws the table and figure from the trials' files and the
-run's saved config.
+``python -m dlr.studies.tabular_structures <run dir> [<shard run dir> ...]`` redraws the table and figure from the
+trials' files and the runs' saved configs; the shards' trials (the same experiment run in parts, e.g. one
+structure per run) join the first run's, and the report is written there.
 """
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -69,12 +71,16 @@ def _cell(mean: float, std: float, splits: int, scale: float = 1.0, digits: int 
 
 
 def markdown(table: pd.DataFrame) -> str:
-    header = "| structure | dataset (score) | trees: best of | trees | nets: best of | nets | gap nets − trees (points) | wins |"
-    lines = [header, "|" + "---|" * 8]
+    header = (
+        "| structure | dataset (score) | seeds | trees: best of | trees | nets: best of | nets"
+        " | gap nets − trees (points) | wins |"
+    )
+    lines = [header, "|" + "---|" * 9]
     for _, row in table.iterrows():
         cells = [
             row["structure"],
             f"{row['dataset']} ({row['metric']})",
+            row["splits"],
             row["best_tree"],
             _cell(row["trees_mean"], row["trees_std"], row["splits"]),
             row["best_net"],
@@ -108,20 +114,33 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     for label, structure in zip(axes.get_yticklabels(), table["structure"], strict=True):
         label.set_color(colours[structure])
     axes.set_xlabel("test score of the best net − best tree (points: accuracy or R² × 100)")
-    axes.set_title(
-        f"Trees vs nets: mean ± std over {int(table['splits'].max())} seeds (dots: seeds)", fontsize=10
-    )
+    fewest, most = int(table["splits"].min()), int(table["splits"].max())
+    seeds = str(most) if fewest == most else f"{fewest}-{most}"
+    axes.set_title(f"Trees vs nets: mean ± std over {seeds} seeds (dots: seeds)", fontsize=10)
     axes.grid(axis="x", alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=150)
     plt.close(figure)
 
 
-def write_structure_report(bench_dir: str | Path, spec: DictConfig) -> dict[str, float]:
-    """Write trees_vs_nets.md, .csv and .png into ``bench_dir``; return gap/<dataset> and gap/<structure>."""
+def write_structure_report(
+    bench_dir: str | Path, spec: DictConfig, shards: Sequence[Path] = ()
+) -> dict[str, float]:
+    """Write trees_vs_nets.md, .csv and .png into ``bench_dir``; return gap/<dataset> and gap/<structure>.
+
+    ``shards``: run directories of the same experiment run apart (e.g. one structure each), whose trials
+    and structures join ``bench_dir``'s in the report.
+    """
     bench_dir = Path(bench_dir)
-    structures = {name: list(block.datasets) for name, block in spec.structures.items()}
-    table = gaps(load_trials(bench_dir), structures, list(spec.models))
+    specs = [spec, *(_saved_spec(shard) for shard in shards)]
+    structures: dict[str, list[str]] = {}
+    for each in specs:
+        for name, block in each.structures.items():
+            known = structures.setdefault(name, [])
+            known.extend(dataset for dataset in block.datasets if dataset not in known)
+    trees = list(dict.fromkeys(model for each in specs for model in each.models))
+    trials = pd.concat([load_trials(directory) for directory in (bench_dir, *shards)], ignore_index=True)
+    table = gaps(trials, structures, trees)
     if table.empty:
         return {}
     table.drop(columns="gaps").to_csv(bench_dir / CSV_FILE, index=False)
@@ -132,7 +151,10 @@ def write_structure_report(bench_dir: str | Path, spec: DictConfig) -> dict[str,
     return metrics
 
 
+def _saved_spec(run_dir: Path) -> DictConfig:
+    return OmegaConf.load(run_dir / ".hydra" / "config.yaml").tabular_benchmark
+
+
 if __name__ == "__main__":
-    run_dir = Path(sys.argv[1])
-    config = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
-    print(write_structure_report(run_dir, config.tabular_benchmark))
+    run_dir, *shard_dirs = map(Path, sys.argv[1:])
+    print(write_structure_report(run_dir, _saved_spec(run_dir), shard_dirs))

@@ -1,13 +1,18 @@
-"""experiment=trees_vs_nets: trees fit flattened signals, images and graph nodes; the report compares families."""
+"""experiment=trees_vs_nets: trees fit flattened signals, images and graph nodes; the report compares families,
+also across shards run apart."""
+
+import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from dlr.data.base import Split
 from dlr.experiments.tabular_benchmark import dataset_plan
 from dlr.run import train
-from dlr.studies.tabular_structures import gaps
+from dlr.studies.tabular_structures import gaps, write_structure_report
 from dlr.tabular.flat_rows import estimator_rows
 from tests.conftest import FAST
 
@@ -41,8 +46,41 @@ def test_each_family_is_picked_by_validation_and_the_gap_is_nets_minus_trees():
     assert abs(row["gap_mean"] - 4.5) < 1e-9 and row["winner"] == "nets"  # 4.5 > its spread of 0.7
 
 
-def test_structures_run_the_trees_plus_their_own_nets(make_cfg):
+def test_structures_run_the_trees_plus_their_own_nets_and_only_the_nets_get_net_overrides(make_cfg):
     cfg = make_cfg(["experiment=trees_vs_nets"])
-    plan = {dataset: models for dataset, models, _ in dataset_plan(cfg.tabular_benchmark)}
-    assert plan["sbm"] == ["hist_gbm", "random_forest", "xgboost", "gcn"]
-    assert plan["digits"][-2:] == ["mlp", "cnn"] and "tabm" in plan["spam"]
+    plan = {dataset: dict(models) for dataset, models in dataset_plan(cfg.tabular_benchmark)}
+    assert list(plan["sbm"]) == ["hist_gbm", "random_forest", "xgboost", "gcn"]
+    assert list(plan["digits"])[-2:] == ["mlp", "cnn"] and "tabm" in plan["spam"]
+    sines = plan["sines"]
+    assert "width=32" in sines["lstm"] and "width=32" not in sines["hist_gbm"]
+    assert sines["lstm"][: len(sines["hist_gbm"])] == sines["hist_gbm"]  # the same windows for both
+
+
+def _shard(
+    run_dir: Path, structures: dict[str, list[str]], scores: dict[tuple[str, int, str], float]
+) -> None:
+    """A run directory as the benchmark leaves it: its saved config and one metrics.json per trial."""
+    spec = {"models": ["tree"], "structures": {name: {"datasets": sets} for name, sets in structures.items()}}
+    (run_dir / ".hydra").mkdir(parents=True)
+    OmegaConf.save({"tabular_benchmark": spec}, run_dir / ".hydra" / "config.yaml")
+    for (dataset, split, model), test in scores.items():
+        trial = run_dir / "trials" / f"{dataset}@{split}" / model / "000"
+        trial.mkdir(parents=True)
+        record = {"status": "completed", "data": {"task_type": "classification"}}
+        record["metrics"] = {"val/acc": test, "test/acc": test}
+        (trial / "metrics.json").write_text(json.dumps(record))
+
+
+def test_the_report_merges_shards_run_apart(tmp_path):
+    first, second = tmp_path / "tables", tmp_path / "sequences"
+    _shard(first, {"table": ["t"]}, {("t", 0, "tree"): 0.9, ("t", 0, "net"): 0.8})
+    _shard(second, {"sequence": ["s"]}, {("s", 0, "tree"): 0.5, ("s", 0, "net"): 0.7})
+    spec = OmegaConf.load(first / ".hydra" / "config.yaml").tabular_benchmark
+    metrics = write_structure_report(first, spec, [second])
+    table = pd.read_csv(first / "trees_vs_nets.csv")
+    assert table["structure"].tolist() == ["table", "sequence"] and table["winner"].tolist() == [
+        "trees",
+        "nets",
+    ]
+    assert abs(metrics["gap/t"] + 10) < 1e-6 and abs(metrics["gap/s"] - 20) < 1e-6
+    assert (first / "trees_vs_nets.png").stat().st_size > 0
