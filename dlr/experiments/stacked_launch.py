@@ -7,11 +7,14 @@ its members at once (:mod:`dlr.experiments.stacked_train`). Jobs that cannot sta
 (as separate jobs over the same worker processes), and the launcher says why in one line.
 """
 
+import copy
+import dataclasses
 import functools
 import math
 from collections.abc import Callable, Sequence
 
 import torch
+from hydra.core.config_loader import ConfigLoader
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, run_job, setup_globals
@@ -26,6 +29,33 @@ from dlr.experiments.stacked_plan import group_key, padding_share, plan_buckets,
 from dlr.experiments.stacked_train import train_bucket
 
 
+class ComposeOnce:
+    """The sweep's config loader, composing each job's config once per launching process.
+
+    The sweeper composes every job to check it (``validate_batch_is_legal``) just before the launcher
+    needs the very same configs; each composition costs Hydra about as much as training a small member.
+    """
+
+    def __init__(self, loader: ConfigLoader):
+        self.loader = loader
+        self.composed: dict[tuple, DictConfig] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self.loader, name)
+
+    def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
+        key = (id(master_config), tuple(sweep_overrides))
+        if key not in self.composed:
+            self.composed[key] = self.loader.load_sweep_config(master_config, sweep_overrides)
+        return copy.deepcopy(self.composed[key])  # run_job writes into the config it is given
+
+
+def compose_once(hydra_context: HydraContext) -> None:
+    """From now on the sweep composes each job once (called by the launcher's ``setup``)."""
+    if not isinstance(hydra_context.config_loader, ComposeOnce):
+        hydra_context.config_loader = ComposeOnce(hydra_context.config_loader)
+
+
 def _job_config(hydra_context: HydraContext, config: DictConfig, index: int, overrides: list[str]):
     sweep_config = hydra_context.config_loader.load_sweep_config(config, overrides)
     with open_dict(sweep_config):
@@ -34,11 +64,11 @@ def _job_config(hydra_context: HydraContext, config: DictConfig, index: int, ove
     return sweep_config
 
 
-def _run(hydra_context, config, task_function, index: int, overrides: list[str]) -> JobReturn:
+def _run(hydra_context, task_function, job_config: DictConfig) -> JobReturn:
     return run_job(
         hydra_context=hydra_context,
         task_function=task_function,
-        config=_job_config(hydra_context, config, index, overrides),
+        config=job_config,
         job_dir_key="hydra.sweep.dir",
         job_subdir_key="hydra.sweep.subdir",
     )
@@ -50,15 +80,20 @@ def device_of(accelerator: str) -> torch.device:
     return torch.device("cpu" if accelerator == "auto" else accelerator)
 
 
-def run_unit(kind: str, jobs, hydra_context, config, task_function, singleton_state) -> list[JobReturn]:
-    """One work unit in a worker process: a single job through the normal flow, or a bucket trained stacked."""
+def run_unit(
+    kind: str, job_configs: list[DictConfig], hydra_context, task_function, singleton_state
+) -> list[JobReturn]:
+    """One work unit in a worker process: a single job through the normal flow, or a bucket trained stacked.
+
+    ``job_configs`` are the unit's composed job configs: a worker composes nothing.
+    """
     setup_globals()
     Singleton.set_state(singleton_state)
     if kind == "single":
-        return [_run(hydra_context, config, task_function, index, overrides) for index, overrides in jobs]
+        return [_run(hydra_context, task_function, job_config) for job_config in job_configs]
     members: list[Member] = []
     prepare = functools.partial(prepare_member, members)
-    returns = [_run(hydra_context, config, prepare, index, overrides) for index, overrides in jobs]
+    returns = [_run(hydra_context, prepare, job_config) for job_config in job_configs]
     if not members:  # all completed before, or failed to build
         return returns
     cfg = members[0].cfg
@@ -167,13 +202,20 @@ def launch(
 ) -> list[JobReturn]:
     jobs = [(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
     units = _plan(hydra_context, config, jobs, n_jobs)
-    arguments = (hydra_context, config, task_function, Singleton.get_state())
+    loader = hydra_context.config_loader
+    work = [
+        (kind, [_job_config(hydra_context, config, *job) for job in unit_jobs])
+        for kind, unit_jobs, *_ in units
+    ]
+    if isinstance(loader, ComposeOnce):  # the workers get the plain loader, not every composed config
+        hydra_context = dataclasses.replace(hydra_context, config_loader=loader.loader)
+    arguments = (hydra_context, task_function, Singleton.get_state())
     if n_jobs <= 1:  # in this process, one unit after another
-        results = [run_unit(kind, unit_jobs, *arguments) for kind, unit_jobs, *_ in units]
+        results = [run_unit(kind, job_configs, *arguments) for kind, job_configs in work]
     else:
         # One unit per dispatch, the longest first: a free worker takes the next longest (even work).
         results = Parallel(n_jobs=n_jobs, backend="loky", batch_size=1, pre_dispatch="n_jobs")(
-            delayed(run_unit)(kind, unit_jobs, *arguments) for kind, unit_jobs, *_ in units
+            delayed(run_unit)(kind, job_configs, *arguments) for kind, job_configs in work
         )
     returns = [ret for unit_returns in results for ret in unit_returns]
     order = {index: position for position, (index, _) in enumerate(jobs)}

@@ -24,6 +24,29 @@ def member_flops(net: MLP) -> int:
     return sum(6 * layer.in_features * layer.out_features for layer in linear_layers(net))
 
 
+class StackedLinear(torch.autograd.Function):
+    """``baddbmm(bias, x, weight^T)`` whose backward multiplies as nn.Linear's does, bit for bit.
+
+    For a weight stored (out, in), Linear's backward computes the weight gradient as ``grad^T @ x`` in
+    that layout; baddbmm's own backward computes ``(x^T @ grad)^T``, which rounds differently.
+    """
+
+    @staticmethod
+    def forward(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+
+    @staticmethod
+    def setup_context(ctx, inputs: tuple, output: torch.Tensor) -> None:
+        x, weight, _ = inputs
+        ctx.save_for_backward(x, weight)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple:
+        x, weight = ctx.saved_tensors
+        grad_x = grad.bmm(weight) if ctx.needs_input_grad[0] else None
+        return grad_x, grad.transpose(1, 2).bmm(x), grad.sum(1)
+
+
 class StackedMLP(nn.Module):
     def __init__(self, nets: list[MLP]):
         super().__init__()
@@ -41,16 +64,17 @@ class StackedMLP(nn.Module):
         for index in range(len(shapes[0])):
             out_max = max(member[index][0] for member in shapes)
             in_max = max(member[index][1] for member in shapes)
-            # Stored (members, in, out): baddbmm then needs no transpose, forward or backward.
-            weight, bias = torch.zeros(len(nets), in_max, out_max), torch.zeros(len(nets), out_max)
+            # Stored (members, out, in) as nn.Linear stores it: baddbmm on its transposed view then
+            # rounds bit for bit as the solo run's F.linear does; an (in, out) copy does not (10 outputs).
+            weight, bias = torch.zeros(len(nets), out_max, in_max), torch.zeros(len(nets), out_max)
             # Masks from the real shapes, not from `!= 0`: an initial weight may be exactly zero.
             weight_mask, bias_mask = torch.zeros_like(weight), torch.zeros_like(bias)
             for member, net in enumerate(nets):
                 layer = linear_layers(net)[index]
                 rows, columns = slice(0, layer.out_features), slice(0, layer.in_features)
-                weight[member, columns, rows] = layer.weight.detach().T
+                weight[member, rows, columns] = layer.weight.detach()
                 bias[member, rows] = layer.bias.detach()
-                weight_mask[member, columns, rows] = 1
+                weight_mask[member, rows, columns] = 1
                 bias_mask[member, rows] = 1
             self.weights.append(nn.Parameter(weight))
             self.biases.append(nn.Parameter(bias))
@@ -76,7 +100,7 @@ class StackedMLP(nn.Module):
         x = x.flatten(2)
         last = len(self.layers) - 1
         for index, (weight, bias) in enumerate(self.layers):
-            x = torch.baddbmm(bias.unsqueeze(1), x, weight)
+            x = StackedLinear.apply(x, weight, bias)
             if index < last:
                 x = self.activation(x)
         return x
@@ -102,7 +126,7 @@ class StackedMLP(nn.Module):
         pairs = []
         for layer, weight, bias in zip(linear_layers(net), self.weights, self.biases, strict=True):
             rows, columns = slice(0, layer.out_features), slice(0, layer.in_features)
-            pairs.append((weight, layer.weight, lambda t, c=columns, r=rows: t[member, c, r].T))
+            pairs.append((weight, layer.weight, lambda t, r=rows, c=columns: t[member, r, c]))
             pairs.append((bias, layer.bias, lambda t, r=rows: t[member, r]))
         return pairs
 

@@ -58,6 +58,15 @@ def epoch_orders(seeds: list[int], n: int, batch_size: int, epoch: int) -> torch
     return torch.stack(orders)
 
 
+def sample_losses(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """(members, batch, classes), (members, batch) -> (members, batch) cross-entropies.
+
+    On rows of logits, as a solo run computes them: bit for bit the solo run's losses and gradients,
+    which cross-entropy over a (members, classes, batch) view is not (its softmax sums in another order).
+    """
+    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none").view(targets.shape)
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, data: MemberSplits, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean cross-entropy and accuracy of every member on its split."""
@@ -66,7 +75,7 @@ def evaluate(model: nn.Module, data: MemberSplits, batch_size: int) -> tuple[tor
     for start in range(0, len(data), batch_size):
         logits = model(data.inputs(data.x[:, start : start + batch_size]))
         targets = data.y[:, start : start + batch_size]
-        loss_sum += F.cross_entropy(logits.transpose(1, 2), targets, reduction="none").sum(1)
+        loss_sum += sample_losses(logits, targets).sum(1)
         correct += (logits.argmax(-1) == targets).sum(1)
     return loss_sum / len(data), correct / len(data)
 
@@ -97,7 +106,7 @@ def train_bucket(
         for start in range(0, len(train), batch_size):
             batch_targets = targets[:, start : start + batch_size]
             logits = model(train.inputs(inputs[:, start : start + batch_size]))
-            losses = F.cross_entropy(logits.transpose(1, 2), batch_targets, reduction="none").mean(1)
+            losses = sample_losses(logits, batch_targets).mean(1)
             (losses @ alive).backward()  # alive is 0 for a diverged member: no gradient
             model.mask_gradients()
             optimizer.step()

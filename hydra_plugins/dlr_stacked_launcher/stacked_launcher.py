@@ -20,6 +20,9 @@ class StackedLauncher(Launcher):
         self.config = config
         self.task_function = task_function
         self.hydra_context = hydra_context
+        from dlr.experiments.stacked_launch import compose_once
+
+        compose_once(hydra_context)  # before the sweeper composes every job to check it
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         from dlr.experiments.stacked_launch import launch  # dlr (torch, Lightning) only when a sweep runs

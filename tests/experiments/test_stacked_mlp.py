@@ -6,7 +6,7 @@ from torch import nn
 
 from dlr.data.mnist1d import MNIST1DDataModule
 from dlr.experiments.stacked_mlp import StackedMLP, linear_layers
-from dlr.experiments.stacked_train import train_bucket
+from dlr.experiments.stacked_train import sample_losses, train_bucket
 from dlr.nets.mlp import MLP
 from dlr.tasks.supervised import SupervisedTask
 
@@ -97,3 +97,27 @@ def test_a_diverging_member_fails_alone(data_dir):
     assert result.metrics[0]["test/acc"] == alone.metrics[0]["test/acc"]
     assert abs(result.metrics[0]["test/loss"] / alone.metrics[0]["test/loss"] - 1) < 1e-5
     assert result.metrics[0]["test/acc"] > 0.2  # learned beyond chance (0.1)
+
+
+def test_the_widest_member_of_a_bucket_trains_bit_for_bit_as_its_solo_run():
+    # Unpadded, it multiplies and rounds as nn.Linear does: no float-order drift to amplify over 500 epochs.
+    widths = [7, 16]
+    nets, solo = _nets(widths), _nets(widths)
+    model = StackedMLP(nets)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, foreach=True)
+    solo_optimizers = [torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9) for net in solo]
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(40):
+        x = torch.randn(1, 100, 12, generator=generator)
+        y = torch.randint(4, (len(widths), 100), generator=generator)
+        sample_losses(model(x.expand(len(widths), -1, -1)), y).mean(1).sum().backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        for member, (net, solo_optimizer) in enumerate(zip(solo, solo_optimizers, strict=True)):
+            F.cross_entropy(net(x[0]), y[member]).backward()
+            solo_optimizer.step()
+            solo_optimizer.zero_grad()
+    exported = _nets([16])[0]
+    model.export(exported, 1)
+    for own, reference in zip(linear_layers(exported), linear_layers(solo[1]), strict=True):
+        assert torch.equal(own.weight, reference.weight) and torch.equal(own.bias, reference.bias)

@@ -1,0 +1,78 @@
+"""Ctrl-C stops a `launcher=stacked` sweep; re-running the very same command resumes it in the same
+directory: the completed members are skipped (their records untouched, no bucket retrains them) and the
+interrupted bucket's members train again and complete."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+# Two groups (max_epochs does not stack) of two widths: the 2-epoch bucket completes while the other trains.
+SWEEP = [
+    "trainer.max_epochs=2,150",
+    "width=8,16",
+    "data.num_samples=2000",
+    "logger=none",
+    "launcher=stacked",
+    "torch_threads=1",
+]
+SHORT, LONG = ("0", "1"), ("2", "3")  # job numbers: max_epochs varies slowest
+
+
+def _status(sweep: Path, job: str) -> str | None:
+    record = sweep / job / "metrics.json"
+    return json.loads(record.read_text())["status"] if record.exists() else None
+
+
+def _interrupt_while_the_long_bucket_trains(command: list[str], log_dir: Path) -> Path:
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while True:
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        sweeps = list((log_dir / "multiruns" / "train").glob("*"))
+        if sweeps and all(_status(sweeps[0], job) == "completed" for job in SHORT):
+            if all(_status(sweeps[0], job) == "running" for job in LONG):  # built: its bucket trains
+                break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the launcher and its workers
+    assert process.wait(timeout=300) != 0
+    return sweeps[0]
+
+
+@pytest.mark.slow
+def test_a_stacked_sweep_rerun_skips_completed_members_and_completes_the_interrupted(tmp_path):
+    command = [sys.executable, "train.py", "-m", *SWEEP, f"paths.log_dir={tmp_path}"]
+    sweep = _interrupt_while_the_long_bucket_trains(command, tmp_path)
+    assert [_status(sweep, job) for job in LONG] != ["completed", "completed"]
+    done = {
+        job: ((sweep / job / "metrics.json").read_bytes(), (sweep / job / "metrics.json").stat().st_mtime_ns)
+        for job in SHORT
+    }
+
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"resuming the interrupted sweep {sweep}" in again.stdout
+    assert sorted((tmp_path / "multiruns" / "train").iterdir()) == [sweep]
+    for job in SHORT:
+        assert f"already completed, skipped: {sweep / job}" in again.stdout
+        record = sweep / job / "metrics.json"
+        assert (record.read_bytes(), record.stat().st_mtime_ns) == done[job]
+    for job in LONG:
+        record = json.loads((sweep / job / "metrics.json").read_text())
+        assert record["status"] == "completed"
+        assert record["stacked"]["steps"] > 0
+        assert (sweep / job / "checkpoints" / "last.ckpt").exists()
