@@ -5,7 +5,8 @@ Reads every run record of a sweep directory, finds the ``data.*`` probe the swee
 R2), mean ± std over the swept ``data.split_seed``, against it, one panel per table: trees solid, nets
 dashed, as in Grinsztajn et al. (2022), Figures 2, 4 and 5. ``experiment=tabular_mechanisms`` installs :class:`MechanismFigures` as the
 sweep's callback, so the figure is written when the sweep ends; ``python -m dlr.studies.tabular_mechanisms <sweep
-dir>`` writes it again (``mechanism_<probe>.png`` and ``.csv`` in the sweep directory).
+dir>`` writes it again (``mechanism_<probe>.png``, ``.csv`` and ``.md``, the scores as a table, in the sweep
+directory).
 """
 
 import json
@@ -72,11 +73,52 @@ def _ordered_values(values: pd.Series) -> list[str]:
     return sorted(values.unique(), key=key)
 
 
+def _value_labels(values: list[str]) -> list[str]:
+    return ["none" if value.lower() in ("null", "none") else value.lower() for value in values]
+
+
+# Trees in blues and greens, nets in reds and oranges, so the families read apart even without the line styles.
+FAMILY_COLOURS = {
+    "tree": ["tab:blue", "tab:green", "tab:cyan", "tab:olive"],
+    "net": ["tab:red", "tab:orange", "tab:pink", "tab:brown"],
+}
+
+
+def _colours(runs: pd.DataFrame) -> dict[str, str]:
+    """One colour per model, the same in every panel."""
+    colours = {}
+    for family, group in runs.groupby("family"):
+        for model, colour in zip(sorted(group["model"].unique()), FAMILY_COLOURS[family], strict=False):
+            colours[model] = colour
+    return colours
+
+
+def summary_table(runs: pd.DataFrame) -> str:
+    """Markdown: one row per table and model, the test score's mean ± std over splits at each probe value."""
+    values = _ordered_values(runs["value"])
+    header = ["table", "model", *(f"{runs['probe'].iloc[0]} = {label}" for label in _value_labels(values))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    groups = runs.groupby(["dataset", "family", "model"])
+    # Per table, the trees first, then the nets.
+    for (dataset, family, model), group in sorted(
+        groups, key=lambda item: (item[0][0], item[0][1] != "tree")
+    ):
+        stats = group.groupby("value")["score"].agg(["mean", "std"]).fillna(0.0)
+        cells = [
+            f"{stats.loc[v, 'mean']:.3f} ± {stats.loc[v, 'std']:.3f}" if v in stats.index else ""
+            for v in values
+        ]
+        metric = group["metric"].iloc[0]
+        lines.append(f"| {dataset} ({metric}) | {model} ({family}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def plot_probe(runs: pd.DataFrame, path: Path) -> None:
     probe = runs["probe"].iloc[0]
     values = _ordered_values(runs["value"])
     positions = {value: i for i, value in enumerate(values)}
-    labels = ["none" if value.lower() in ("null", "none") else value.lower() for value in values]
+    labels = _value_labels(values)
+    colours = _colours(runs)
     tables = sorted(runs["dataset"].unique())
     figure, panels = plt.subplots(1, len(tables), figsize=(4.6 * len(tables), 4), squeeze=False)
     n_splits = runs["split"].nunique()
@@ -86,7 +128,7 @@ def plot_probe(runs: pd.DataFrame, path: Path) -> None:
             stats = stats.assign(position=stats.index.map(positions)).sort_values("position")
             axes.errorbar(
                 stats["position"], stats["mean"], yerr=stats["std"], marker="o", capsize=3,
-                linestyle="-" if family == "tree" else "--", label=f"{model} ({family})",
+                linestyle="-" if family == "tree" else "--", color=colours[model], label=f"{model} ({family})",
             )  # fmt: skip
         axes.set_xticks(range(len(values)), labels)
         splits = f"{n_splits} split{'s' * (n_splits > 1)}"
@@ -105,6 +147,7 @@ def write_figures(sweep_dir: str | Path) -> list[Path]:
     written = []
     for probe, runs in load_runs(sweep_dir).groupby("probe"):
         runs.to_csv(sweep_dir / f"mechanism_{probe}.csv", index=False)
+        (sweep_dir / f"mechanism_{probe}.md").write_text(summary_table(runs))
         plot_probe(runs, sweep_dir / f"mechanism_{probe}.png")
         written.append(sweep_dir / f"mechanism_{probe}.png")
     return written
