@@ -74,7 +74,11 @@ def _ordered_values(values: pd.Series) -> list[str]:
 
 
 def _value_labels(values: list[str]) -> list[str]:
-    return ["none" if value.lower() in ("null", "none") else value.lower() for value in values]
+    named = {"null": "none", "none": "none", "false": "as is", "true": "rotated"}
+    return [named.get(value.lower(), value) for value in values]
+
+
+METRIC_NAMES = {"acc": "test accuracy", "r2": "test R²"}
 
 
 # Trees in blues and greens, nets in reds and oranges, so the families read apart even without the line styles.
@@ -120,24 +124,34 @@ def plot_probe(runs: pd.DataFrame, path: Path) -> None:
     labels = _value_labels(values)
     colours = _colours(runs)
     tables = sorted(runs["dataset"].unique())
-    figure, panels = plt.subplots(1, len(tables), figsize=(4.6 * len(tables), 4), squeeze=False)
+    figure, panels = plt.subplots(1, len(tables), figsize=(4.6 * len(tables), 4.4), squeeze=False)
     n_splits = runs["split"].nunique()
+    # Trees first in the legend; each model a little off the tick so the error bars do not hide each other.
+    models = sorted(
+        colours, key=lambda model: (model not in set(runs.loc[runs["family"] == "tree", "model"]), model)
+    )
+    offsets = {model: 0.06 * (i - (len(models) - 1) / 2) for i, model in enumerate(models)}
     for axes, (dataset, table) in zip(panels[0], runs.groupby("dataset"), strict=True):
-        for (family, model), group in table.groupby(["family", "model"]):
+        for model in models:
+            group = table[table["model"] == model]
+            family = group["family"].iloc[0]
             stats = group.groupby("value")["score"].agg(["mean", "std"]).fillna(0.0)
-            stats = stats.assign(position=stats.index.map(positions)).sort_values("position")
+            stats = stats.assign(position=stats.index.map(positions) + offsets[model]).sort_values("position")
             axes.errorbar(
                 stats["position"], stats["mean"], yerr=stats["std"], marker="o", capsize=3,
                 linestyle="-" if family == "tree" else "--", color=colours[model], label=f"{model} ({family})",
             )  # fmt: skip
         axes.set_xticks(range(len(values)), labels)
         splits = f"{n_splits} split{'s' * (n_splits > 1)}"
-        axes.set(xlabel=PROBES[probe], ylabel=f"test {table['metric'].iloc[0]} (mean ± std, {splits})")
+        metric = METRIC_NAMES[table["metric"].iloc[0]]
+        axes.set(xlabel=PROBES[probe], ylabel=f"{metric} (mean ± std over {splits})")
         axes.set_title(dataset, fontsize=10)
         axes.grid(alpha=0.3)
-    panels[0][0].legend(fontsize=8)
+    # One legend below the panels, where it hides no curve.
+    handles, names = panels[0][0].get_legend_handles_labels()
+    figure.legend(handles, names, loc="lower center", ncol=len(names), fontsize=9, frameon=False)
     figure.suptitle("trees (solid) and neural networks (dashed)", fontsize=10)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.07, 1, 1))
     figure.savefig(path, dpi=120)
     plt.close(figure)
 
