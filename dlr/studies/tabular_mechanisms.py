@@ -27,7 +27,7 @@ from dlr.studies.tabular_report import SCORES  # noqa: E402
 PROBES = {
     "uninformative_features": "uninformative features added (per original feature)",
     "rotate": "features randomly rotated",
-    "smooth_target": "training target smoothing (length scale, median distances)",
+    "smooth_target": "training-target smoothing scale (median distances)",
 }
 
 
