@@ -100,7 +100,11 @@ def _colours(runs: pd.DataFrame) -> dict[str, str]:
 def summary_table(runs: pd.DataFrame) -> str:
     """Markdown: one row per table and model, the test score's mean ± std over splits at each probe value."""
     values = _ordered_values(runs["value"])
-    header = ["table", "model", *(f"{runs['probe'].iloc[0]} = {label}" for label in _value_labels(values))]
+    header = [
+        "table",
+        "model",
+        *(f"{runs['probe'].iloc[0]} = {value.lower().replace('null', 'none')}" for value in values),
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     groups = runs.groupby(["dataset", "family", "model"])
     # Per table, the trees first, then the nets.
