@@ -98,3 +98,21 @@ def test_a_probe_sweep_gives_one_figure_with_trees_and_nets(make_cfg):
     assert runs["score"].between(0.5, 1.0).all()  # spam: 61% are not spam; both beat a coin
     (figure,) = write_figures(sweep_dir)
     assert figure.name == "mechanism_rotate.png" and figure.stat().st_size > 10_000
+
+
+def test_the_summary_table_gives_mean_and_std_over_splits_trees_first():
+    import pandas as pd
+
+    from dlr.studies.tabular_mechanisms import summary_table
+
+    rows = [
+        ("spam", model, family, "rotate", value, split, score, "acc")
+        for model, family, offset in (("mlp", "net", 0.0), ("hist_gbm", "tree", 0.1))
+        for value in ("false", "true")
+        for split, score in enumerate((0.7 + offset, 0.8 + offset))
+    ]
+    columns = ["dataset", "model", "family", "probe", "value", "split", "score", "metric"]
+    lines = summary_table(pd.DataFrame(rows, columns=columns)).splitlines()
+    assert lines[0] == "| table | model | rotate = false | rotate = true |"
+    assert lines[2] == "| spam (acc) | hist_gbm (tree) | 0.850 ± 0.071 | 0.850 ± 0.071 |"  # std over 2 splits
+    assert lines[3].startswith("| spam (acc) | mlp (net) | 0.750 ± 0.071")
