@@ -9,13 +9,12 @@ each path's test error per width (seed 0) and the largest gap between them.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
+from dd_sweep import run_dd_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,28 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def sweep(launcher: str, args, out: Path) -> tuple[float, dict[int, float]]:
     """Wall seconds of the sweep and its seed-0 test error per width."""
     sweep_dir = out / launcher
-    command = [
-        sys.executable,
-        "train.py",
-        "-m",
-        "experiment=dd_cnn",
-        f"launcher={launcher}",
-        f"width={args.widths}",
-        f"seed={','.join(map(str, range(args.seeds)))}",
-        f"data.label_noise={args.label_noise}",
-        f"trainer.max_epochs={args.epochs}",
-        f"hydra.launcher.n_jobs={args.n_jobs}",
-        f"paths.data_dir={args.data_dir}",
-        f"paths.log_dir={out}",
-        f"hydra.sweep.dir={sweep_dir}",
-    ]
-    print(f"running: {' '.join(command[1:])}", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    print(result.stdout[-1500:], file=sys.stderr, flush=True)
-    if result.returncode != 0:
-        sys.exit(f"launcher={launcher} sweep failed:\n{result.stderr[-3000:]}")
+    wall, stdout = run_dd_sweep(
+        launcher,
+        args.widths,
+        args.seeds,
+        args.epochs,
+        args.label_noise,
+        log_dir=out,
+        sweep_dir=sweep_dir,
+        extra=[f"hydra.launcher.n_jobs={args.n_jobs}", f"paths.data_dir={args.data_dir}"],
+        experiment="dd_cnn",
+    )
+    print(stdout[-1500:], file=sys.stderr, flush=True)
     table = pd.read_csv(sweep_dir / "summary.csv")
     table = table[(table["seed"] == 0) & (table["status"] == "completed")].sort_values("width")
     return wall, {

@@ -1,5 +1,5 @@
-"""The dd_mnist1d sweep that scripts/bench_sweep.py and scripts/gpu_stacked_check.py time: one command line,
-run as a user runs it. A module those two import (python puts scripts/ on their path), not a script."""
+"""The double-descent sweep that scripts/bench_sweep.py, bench_stacked_cnn.py and gpu_stacked_check.py time:
+one command line, run as a user runs it. A module those two import (python puts scripts/ on their path), not a script."""
 
 import subprocess
 import sys
@@ -18,14 +18,15 @@ def run_dd_sweep(
     log_dir: Path,
     sweep_dir: Path,
     extra: list[str] = (),
+    experiment: str = "dd_mnist1d",
 ) -> tuple[float, str]:
-    """Wall seconds and stdout of ``python train.py -m experiment=dd_mnist1d launcher=<launcher> ...``;
+    """Wall seconds and stdout of ``python train.py -m experiment=<experiment> launcher=<launcher> ...``;
     exits with the sweep's stderr when it fails. ``widths`` is Hydra's comma list (``4,16``)."""
     command = [
         sys.executable,
         "train.py",
         "-m",
-        "experiment=dd_mnist1d",
+        f"experiment={experiment}",
         f"launcher={launcher}",
         f"width={widths}",
         f"seed={','.join(map(str, range(seeds)))}",

@@ -28,6 +28,19 @@ def run_cli(*args: str, log_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
 
 
+def start_in_own_group(command: list[str]) -> subprocess.Popen:
+    """``command`` started as from a terminal: its own process group (a signal can reach it and its workers),
+    stderr kept for the failure message."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory) -> Path:
     """One generated-data cache for the whole session, so mnist1d is generated once."""

@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from dlr import sweep_dirs
 from dlr.records import heartbeat
-from tests.conftest import ROOT
+from tests.conftest import ROOT, start_in_own_group
 
 # Job 0 trains 2 epochs and completes; job 1 trains long enough to be stopped by the signal.
 JOB = ["data.num_samples=400", "logger=none", "callbacks.last_checkpoint.every_s=0", "width=8"]
@@ -38,14 +38,7 @@ def _sweep_dirs(log_dir: Path) -> list[Path]:
 
 
 def _interrupt_during_job_1(command: list[str], log_dir: Path, signum: int, to_group: bool) -> Path:
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_in_own_group(command)
     deadline = time.monotonic() + 300
     while (
         not list(log_dir.glob("multiruns/train/*/1/checkpoints/last.ckpt"))

@@ -1,12 +1,9 @@
 """``launcher=stacked`` on dd_cnn through ``python train.py -m``: each cnn (and resnet) member equals its solo
 run with ``launcher=basic`` and its checkpoint is read by eval.py as a single run of its width and seed."""
 
-import json
-from pathlib import Path
-
 import pytest
 
-from tests.experiments.test_stacked_launcher import _cli, _records, _sweep
+from tests.experiments.test_stacked_launcher import _evaluated, _records, _sweep
 
 # Without batch norm the members equal their solo runs to float order (measured: loss rel <= 1.2e-5).
 # With it (dd_cnn's default) under Adam, the conv biases before each batch norm have a zero true gradient,
@@ -40,14 +37,6 @@ def test_stacked_conv_members_equal_solo_runs_and_load_in_eval(tmp_path, data_di
             assert abs(mine[key] / theirs[key] - 1) < 1e-4, (job, key, mine[key], theirs[key])
     assert max(r["metrics"]["test/acc"] for r in stacked.values()) > 0.15  # beyond chance (0.1)
 
-    member = Path(stacked[4]["run_dir"])  # width 20, seed 0
-    evaluated = _cli(
-        "eval.py",
-        f"ckpt_path={member / 'checkpoints' / 'last.ckpt'}",
-        f"paths.log_dir={tmp_path}",
-        f"hydra.run.dir={tmp_path / 'eval'}",
-        multirun=False,
-    )
-    scored = json.loads((tmp_path / "eval" / "metrics.json").read_text())["metrics"]
-    assert scored["test/acc"] == stacked[4]["metrics"]["test/acc"], evaluated.stdout[-1000:]
+    scored, printed = _evaluated(tmp_path, stacked[4])  # width 20, seed 0
+    assert scored["test/acc"] == stacked[4]["metrics"]["test/acc"], printed[-1000:]
     assert abs(scored["test/loss"] / stacked[4]["metrics"]["test/loss"] - 1) < 1e-5

@@ -33,6 +33,19 @@ def _sweep(tmp_path: Path, data_dir: Path, name: str, *overrides: str) -> subpro
     )
 
 
+def _evaluated(tmp_path: Path, member: dict) -> tuple[dict, str]:
+    """The metrics and stdout of ``eval.py`` on a member's last.ckpt, read as a single run."""
+    checkpoint = Path(member["run_dir"]) / "checkpoints" / "last.ckpt"
+    evaluated = _cli(
+        "eval.py",
+        f"ckpt_path={checkpoint}",
+        f"paths.log_dir={tmp_path}",
+        f"hydra.run.dir={tmp_path / 'eval'}",
+        multirun=False,
+    )
+    return json.loads((tmp_path / "eval" / "metrics.json").read_text())["metrics"], evaluated.stdout
+
+
 def _records(sweep: Path) -> dict[int, dict]:
     return {int(p.parent.name): json.loads(p.read_text()) for p in sweep.glob("*/metrics.json")}
 
@@ -57,16 +70,8 @@ def test_stacked_members_equal_solo_runs_and_are_ordinary_runs(tmp_path, data_di
     assert table["status"].eq("completed").all() and sorted(table["width"].unique()) == [3, 8, 20]
     assert (tmp_path / "stacked" / "double_descent.png").stat().st_size > 1000
 
-    member = Path(stacked[4]["run_dir"])  # width 20, seed 0: eval.py reads it as a single run
-    evaluated = _cli(
-        "eval.py",
-        f"ckpt_path={member / 'checkpoints' / 'last.ckpt'}",
-        f"paths.log_dir={tmp_path}",
-        f"hydra.run.dir={tmp_path / 'eval'}",
-        multirun=False,
-    )
-    assert "test/acc" in evaluated.stdout
-    scored = json.loads((tmp_path / "eval" / "metrics.json").read_text())["metrics"]
+    scored, printed = _evaluated(tmp_path, stacked[4])  # width 20, seed 0: read as a single run
+    assert "test/acc" in printed
     assert scored["test/acc"] == stacked[4]["metrics"]["test/acc"]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, start_in_own_group
 
 # Two groups (max_epochs does not stack) of two widths: the 2-epoch bucket completes while the other trains.
 SWEEP = [
@@ -32,14 +32,7 @@ def _status(sweep: Path, job: str) -> str | None:
 
 
 def _interrupt_while_the_long_bucket_trains(command: list[str], log_dir: Path) -> Path:
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_in_own_group(command)
     deadline = time.monotonic() + 300
     while True:
         assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
