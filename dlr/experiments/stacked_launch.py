@@ -18,11 +18,13 @@ from hydra.core.config_loader import ConfigLoader
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, run_job, setup_globals
+from hydra.errors import InstantiationException
 from hydra.types import HydraContext, TaskFunction
 from joblib import Parallel, delayed
 from omegaconf import DictConfig, open_dict
 
 from dlr import build, console
+from dlr.errors import ConfigError
 from dlr.experiments.stacked_members import Member, finish_member, optimized_value, prepare_member
 from dlr.experiments.stacked_nets import STACKED_PATHS
 from dlr.experiments.stacked_plan import group_key, padding_share, plan_buckets, stack_blockers
@@ -150,7 +152,15 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
             continue
         flops_of_width = _flops_of_width(first)
 
-        stackable = [(i, o, _width(hydra_context, config, i, o)) for i, o in members]
+        stackable = []
+        for index, overrides in members:
+            width = _width(hydra_context, config, index, overrides)
+            if _builds(flops_of_width, width):
+                stackable.append((index, overrides, width))
+            else:  # the ordinary flow refuses it with its own message, and records the job failed alone
+                units.append(("single", [(index, overrides)], [], math.inf))
+        if not stackable:
+            continue
         batch_size = int(first.data.batch_size)
         buckets = plan_buckets(stackable, flops_of_width, batch_size, workers)
         console.console.print(
@@ -169,6 +179,14 @@ def _width(hydra_context, config, index: int, overrides: list[str]) -> int:
     if given and given[-1].isdigit():
         return int(given[-1])
     return int(_job_config(hydra_context, config, index, overrides).width)
+
+
+def _builds(flops_of_width: Callable[[int], int], width: int) -> bool:
+    try:
+        flops_of_width(width)
+    except (ConfigError, InstantiationException):
+        return False
+    return True
 
 
 def _span(widths: list[int]) -> str:

@@ -16,20 +16,25 @@ SMALL_DD = ["experiment=dd_mnist1d", "data.num_samples=2000", "data.label_noise=
 LEARNS = ["data.batch_size=25", "optimizer.lr=0.05"]  # enough steps in 3 epochs to beat chance
 
 
-def _cli(script: str, *overrides: str, multirun: bool = True) -> subprocess.CompletedProcess:
+def _cli(
+    script: str, *overrides: str, multirun: bool = True, exit_code: int = 0
+) -> subprocess.CompletedProcess:
     command = [sys.executable, script, *(["-m"] if multirun else []), *overrides]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert result.returncode == exit_code, result.stdout[-2000:] + result.stderr[-3000:]
     return result
 
 
-def _sweep(tmp_path: Path, data_dir: Path, name: str, *overrides: str) -> subprocess.CompletedProcess:
+def _sweep(
+    tmp_path: Path, data_dir: Path, name: str, *overrides: str, exit_code: int = 0
+) -> subprocess.CompletedProcess:
     return _cli(
         "train.py",
         *overrides,
         f"paths.data_dir={data_dir}",
         f"paths.log_dir={tmp_path}",
         f"hydra.sweep.dir={tmp_path / name}",
+        exit_code=exit_code,
     )
 
 
@@ -78,11 +83,13 @@ def test_stacked_members_equal_solo_runs_and_are_ordinary_runs(tmp_path, data_di
 @pytest.mark.slow
 def test_a_failed_member_does_not_stop_the_others_and_resume_skips_completed(tmp_path, data_dir):
     grid = [*SMALL_DD, "trainer.max_epochs=1", "width=0,4,8", "seed=0", "hydra.launcher.n_jobs=1"]
-    _sweep(tmp_path, data_dir, "sweep", *grid)
+    # The sweep finishes its other members, then exits 1 naming what did not complete.
+    first = _sweep(tmp_path, data_dir, "sweep", *grid, exit_code=1)
+    assert "1 job(s) of" in first.stderr and "did not complete" in first.stderr
     records = _records(tmp_path / "sweep")
     assert [records[i]["status"] for i in range(3)] == ["failed", "completed", "completed"]
     assert records[0]["error"].startswith("width: must be an integer >= 1")
-    again = _sweep(tmp_path, data_dir, "sweep", *grid)
+    again = _sweep(tmp_path, data_dir, "sweep", *grid, exit_code=1)
     assert again.stdout.count("already completed, skipped") == 2
     assert _records(tmp_path / "sweep")[2] == records[2]
 
