@@ -1,4 +1,6 @@
-"""Hydra's ``--help`` in a second, not three: its config store is not deep-copied 140 times.
+"""Where dlr leans on Hydra's internals, in one module.
+
+Hydra's ``--help`` in a second, not three: its config store is not deep-copied 140 times.
 
 To list the options of each config group, Hydra 1.3 builds a ``CachingConfigRepository`` per group, which
 deep-copies the config repository "to avoid mutating it with initialize_sources()". That copy includes
@@ -11,6 +13,7 @@ itself is never mutated through the copy (``initialize_sources`` replaces the re
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.types import Override
 
 
 def _the_singleton(store: ConfigStore, memo: dict[int, Any]) -> ConfigStore:
@@ -19,3 +22,10 @@ def _the_singleton(store: ConfigStore, memo: dict[int, Any]) -> ConfigStore:
 
 def install() -> None:
     ConfigStore.__deepcopy__ = _the_singleton
+
+
+def overrides_dirname(overrides: list[Override], exclude_keys, item_sep: str, kv_sep: str) -> str:
+    """``hydra.job.override_dirname`` of a job with these task overrides, as Hydra's composition sets it."""
+    from hydra._internal.config_loader_impl import get_overrides_dirname
+
+    return get_overrides_dirname(overrides, list(exclude_keys), item_sep, kv_sep)

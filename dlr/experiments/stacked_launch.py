@@ -7,20 +7,17 @@ its members at once (:mod:`dlr.experiments.stacked_train`). Jobs that cannot sta
 (as separate jobs over the same worker processes), and the launcher says why in one line.
 """
 
-import copy
-import dataclasses
 import functools
 import math
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 import torch
-from hydra.core.config_loader import ConfigLoader
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, run_job, setup_globals
 from hydra.errors import InstantiationException
 from hydra.types import HydraContext, TaskFunction
-from joblib import Parallel, delayed
 from omegaconf import DictConfig, open_dict
 
 from dlr import build, console
@@ -30,32 +27,25 @@ from dlr.experiments.stacked_nets import STACKED_PATHS
 from dlr.experiments.stacked_plan import group_key, padding_share, plan_buckets, stack_blockers
 from dlr.experiments.stacked_train import train_bucket
 
+#: The sweep's Hydra context and task function, set before the workers fork: they inherit them as they are.
+_sweep: tuple[HydraContext, TaskFunction] | None = None
 
-class ComposeOnce:
-    """The sweep's config loader, composing each job's config once per launching process.
 
-    The sweeper composes every job to check it (``validate_batch_is_legal``) just before the launcher
-    needs the very same configs; each composition costs Hydra about as much as training a small member.
+def start_workers(hydra_context: HydraContext, task_function: TaskFunction, n_jobs: int):
+    """Fork the sweep's ``n_jobs`` worker processes now (None for 1: the buckets train in this process).
+
+    Called by the launcher's ``setup``, while this process has imported torch and Lightning but computed
+    nothing: a forked worker starts in milliseconds, where a spawned one imports them again (about 4 s of
+    a sweep's 12 s start-up on 2 cores). Later would be unsafe: GNU OpenMP's thread pool does not survive
+    a fork (the child's first parallel region waits forever), nor does an initialised CUDA context.
     """
-
-    def __init__(self, loader: ConfigLoader):
-        self.loader = loader
-        self.composed: dict[tuple, DictConfig] = {}
-
-    def __getattr__(self, name: str):
-        return getattr(self.loader, name)
-
-    def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
-        key = (id(master_config), tuple(sweep_overrides))
-        if key not in self.composed:
-            self.composed[key] = self.loader.load_sweep_config(master_config, sweep_overrides)
-        return copy.deepcopy(self.composed[key])  # run_job writes into the config it is given
-
-
-def compose_once(hydra_context: HydraContext) -> None:
-    """From now on the sweep composes each job once (called by the launcher's ``setup``)."""
-    if not isinstance(hydra_context.config_loader, ComposeOnce):
-        hydra_context.config_loader = ComposeOnce(hydra_context.config_loader)
+    global _sweep
+    _sweep = (hydra_context, task_function)
+    if n_jobs <= 1:
+        return None
+    workers = ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("fork"))
+    workers.submit(int)  # a fork context's pool forks all its workers at the first submit
+    return workers
 
 
 def _job_config(hydra_context: HydraContext, config: DictConfig, index: int, overrides: list[str]):
@@ -82,15 +72,14 @@ def device_of(accelerator: str) -> torch.device:
     return torch.device("cpu" if accelerator == "auto" else accelerator)
 
 
-def run_unit(
-    kind: str, job_configs: list[DictConfig], hydra_context, task_function, singleton_state
-) -> list[JobReturn]:
+def run_unit(kind: str, job_configs: list[DictConfig]) -> list[JobReturn]:
     """One work unit in a worker process: a single job through the normal flow, or a bucket trained stacked.
 
-    ``job_configs`` are the unit's composed job configs: a worker composes nothing.
+    ``job_configs`` are the unit's composed job configs: a worker composes nothing. Hydra's singletons
+    (config store, resolvers) came with the fork; ``run_job`` sets each job's own HydraConfig.
     """
+    hydra_context, task_function = _sweep
     setup_globals()
-    Singleton.set_state(singleton_state)
     if kind == "single":
         return [_run(hydra_context, task_function, job_config) for job_config in job_configs]
     members: list[Member] = []
@@ -213,28 +202,22 @@ def _flops_of_width(sweep_config: DictConfig) -> Callable[[int], int]:
 def launch(
     hydra_context: HydraContext,
     config: DictConfig,
-    task_function: TaskFunction,
     job_overrides: Sequence[Sequence[str]],
     initial_job_idx: int,
     n_jobs: int,
+    workers: ProcessPoolExecutor | None,
 ) -> list[JobReturn]:
     jobs = [(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
     units = _plan(hydra_context, config, jobs, n_jobs)
-    loader = hydra_context.config_loader
     work = [
         (kind, [_job_config(hydra_context, config, *job) for job in unit_jobs])
         for kind, unit_jobs, *_ in units
     ]
-    if isinstance(loader, ComposeOnce):  # the workers get the plain loader, not every composed config
-        hydra_context = dataclasses.replace(hydra_context, config_loader=loader.loader)
-    arguments = (hydra_context, task_function, Singleton.get_state())
-    if n_jobs <= 1:  # in this process, one unit after another
-        results = [run_unit(kind, job_configs, *arguments) for kind, job_configs in work]
-    else:
-        # One unit per dispatch, the longest first: a free worker takes the next longest (even work).
-        results = Parallel(n_jobs=n_jobs, backend="loky", batch_size=1, pre_dispatch="n_jobs")(
-            delayed(run_unit)(kind, job_configs, *arguments) for kind, job_configs in work
-        )
+    if workers is None:  # in this process, one unit after another
+        results = [run_unit(kind, job_configs) for kind, job_configs in work]
+    else:  # the longest first: a free worker takes the next longest (even work)
+        futures = [workers.submit(run_unit, kind, job_configs) for kind, job_configs in work]
+        results = [future.result() for future in futures]
     returns = [ret for unit_returns in results for ret in unit_returns]
     order = {index: position for position, (index, _) in enumerate(jobs)}
     return sorted(returns, key=lambda ret: order[int(ret.hydra_cfg.hydra.job.num)])

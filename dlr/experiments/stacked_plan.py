@@ -4,8 +4,8 @@ A group is the set of jobs whose overrides agree on everything but ``seed``, ``w
 ``data.label_noise`` (none of which changes a tensor's shape but ``width``). A group trains stacked when
 its config has a stacked path (:func:`stack_blockers` finds no reason against it); otherwise its jobs run
 one by one through the normal flow. Widths are split into buckets of similar width: padding a narrow
-member to a wide one costs FLOPs, a bucket costs a fixed overhead per step, and no bucket should be so
-big that the worker processes cannot share the work evenly.
+member to a wide one costs FLOPs, a bucket costs a fixed overhead per step, and the split that finishes
+first on the worker processes wins.
 """
 
 import math
@@ -20,8 +20,12 @@ STACKABLE_KEYS = ("seed", "width", "data.label_noise")
 ELEMENTWISE_OPTIMIZERS = ("torch.optim.SGD", "torch.optim.Adam", "torch.optim.AdamW")
 #: Callbacks that do not change training; a stacked member writes its own last.ckpt.
 NEUTRAL_CALLBACKS = ("model_checkpoint", "last_checkpoint", "model_summary", "progress_bar")
-#: One bucket's fixed cost per training step (kernel launches, optimizer loop), in FLOPs of the same time.
-STEP_OVERHEAD_FLOPS = 2e7
+#: A bucket's cost per training step, in FLOPs of the same time: its padded FLOPs, plus a fixed cost (the
+#: optimizer's loop, kernel calls) and a cost per member (its small matmuls and elementwise ops). Fitted to
+#: steps of 1-80 members of widths 2-300 on the 2-core AVX2 machine, two buckets training at once as in a
+#: sweep: t = 0.55 ms + 0.04 ms per member + FLOPs / 57 GFLOPS, within 20%.
+STEP_OVERHEAD_FLOPS = 3e7
+MEMBER_OVERHEAD_FLOPS = 2.3e6
 
 
 def group_key(overrides: Sequence[str]) -> tuple[str, ...]:
@@ -91,42 +95,68 @@ def mlp_flops(width: int, depth: int, features: int, outputs: int) -> int:
     return sum(6 * a * b for a, b in zip(sizes, sizes[1:], strict=False))
 
 
+def step_cost(members: int, widest_flops: float, batch_size: int) -> float:
+    """A bucket's estimated cost per step, in FLOPs: ``widest_flops`` is one sample's at its widest width."""
+    return members * (batch_size * widest_flops + MEMBER_OVERHEAD_FLOPS) + STEP_OVERHEAD_FLOPS
+
+
+def makespan(costs: list[float], workers: int) -> float:
+    """When the last of ``workers`` processes finishes, each taking the longest unit left when it is free."""
+    loads = [0.0] * max(workers, 1)
+    for cost in sorted(costs, reverse=True):
+        loads[loads.index(min(loads))] += cost
+    return max(loads)
+
+
 def plan_buckets(
     jobs: list[tuple[int, list[str], int]], flops_of_width, batch_size: int, workers: int
 ) -> list[Bucket]:
-    """Split (index, overrides, width) jobs into buckets of consecutive widths at the least estimated cost.
+    """Split (index, overrides, width) jobs into buckets of consecutive widths that finish soonest.
 
-    A bucket's cost per step is its members' padded FLOPs plus a fixed overhead; no bucket of several
-    widths may cost more than an even share of all the work among ``workers`` processes.
+    Few buckets cost the least per step, many share the work evenly among ``workers`` processes: for each
+    cap on a bucket's cost, the cheapest split under the cap (dynamic programming over consecutive widths)
+    is scheduled as :func:`launch` runs it, longest first, and the split that ends first is kept.
     """
     ordered = sorted(jobs, key=lambda job: job[2])
     widths = sorted({job[2] for job in ordered})
     count = {w: sum(1 for job in ordered if job[2] == w) for w in widths}
 
-    def cost(first: int, last: int) -> float:
-        members = sum(count[w] for w in widths[first : last + 1])
-        return members * batch_size * flops_of_width(widths[last]) + STEP_OVERHEAD_FLOPS
+    costs = {
+        (first, last): step_cost(
+            sum(count[w] for w in widths[first : last + 1]), flops_of_width(widths[last]), batch_size
+        )
+        for last in range(len(widths))
+        for first in range(last + 1)
+    }
 
-    share = sum(cost(i, i) for i in range(len(widths))) / max(workers, 1)
-    best = [0.0] + [math.inf] * len(widths)  # best[k]: least cost of the first k widths
-    split = [0] * (len(widths) + 1)
-    for end in range(1, len(widths) + 1):
-        for start in range(end):
-            bucket_cost = cost(start, end - 1)
-            if end - start > 1 and bucket_cost > share:
-                continue
-            if best[start] + bucket_cost < best[end]:
-                best[end], split[end] = best[start] + bucket_cost, start
-    buckets, end = [], len(widths)
-    while end > 0:
-        start = split[end]
-        members = set(widths[start:end])
+    def cheapest_split(cap: float) -> tuple[float, list[tuple[int, int]]]:
+        best = [0.0] + [math.inf] * len(widths)  # best[k]: least cost of the first k widths
+        start_of = [0] * (len(widths) + 1)
+        for end in range(1, len(widths) + 1):
+            for start in range(end):
+                bucket_cost = costs[start, end - 1]
+                if end - start > 1 and bucket_cost > cap:  # one width cannot be split further
+                    continue
+                if best[start] + bucket_cost < best[end]:
+                    best[end], start_of[end] = best[start] + bucket_cost, start
+        spans, end = [], len(widths)
+        while end > 0:
+            spans.append((start_of[end], end - 1))
+            end = start_of[end]
+        return best[-1], spans
+
+    splits = [cheapest_split(cap) for cap in sorted(set(costs.values()))]
+    _, _, spans = min(
+        (makespan([costs[span] for span in spans], workers), total, spans) for total, spans in splits
+    )
+    buckets = []
+    for first, last in spans:
+        members = set(widths[first : last + 1])
         chosen = [job for job in ordered if job[2] in members]
-        padded = len(chosen) * flops_of_width(widths[end - 1])
+        padded = len(chosen) * flops_of_width(widths[last])
         real = sum(flops_of_width(w) for *_, w in chosen)
         bucket_jobs, bucket_widths = [(i, o) for i, o, _ in chosen], [w for *_, w in chosen]
-        buckets.append(Bucket(bucket_jobs, bucket_widths, cost(start, end - 1), padded, real))
-        end = start
+        buckets.append(Bucket(bucket_jobs, bucket_widths, costs[first, last], padded, real))
     return sorted(buckets, key=lambda bucket: -bucket.cost)
 
 

@@ -15,14 +15,17 @@ class StackedLauncher(Launcher):
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
+        self.workers = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
         self.task_function = task_function
         self.hydra_context = hydra_context
-        from dlr.experiments.stacked_launch import compose_once
+        from dlr.experiments.stacked_compose import compose_once
+        from dlr.experiments.stacked_launch import start_workers
 
         compose_once(hydra_context)  # before the sweeper composes every job to check it
+        self.workers = start_workers(hydra_context, task_function, max(self.n_jobs, 1))
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         from dlr.experiments.stacked_launch import launch  # dlr (torch, Lightning) only when a sweep runs
@@ -30,7 +33,6 @@ class StackedLauncher(Launcher):
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        n_jobs = self.n_jobs if self.n_jobs > 0 else 1
         return launch(
-            self.hydra_context, self.config, self.task_function, job_overrides, initial_job_idx, n_jobs
+            self.hydra_context, self.config, job_overrides, initial_job_idx, max(self.n_jobs, 1), self.workers
         )

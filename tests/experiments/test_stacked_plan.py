@@ -1,6 +1,14 @@
 """Which jobs stack: groups by the non-stackable overrides, reasons against stacking, width buckets."""
 
-from dlr.experiments.stacked_plan import group_key, mlp_flops, padding_share, plan_buckets, stack_blockers
+from dlr.experiments.stacked_plan import (
+    group_key,
+    makespan,
+    mlp_flops,
+    padding_share,
+    plan_buckets,
+    stack_blockers,
+    step_cost,
+)
 
 DD_WIDTHS = [2, 3, 4, 6, 7, 10, 13, 16, 21, 28, 36, 47, 62, 80, 104, 136, 177, 230, 300]
 
@@ -11,21 +19,38 @@ def test_jobs_differing_only_in_seed_width_and_label_noise_share_a_group():
     assert one != group_key(["width=8", "seed=0", "data.label_noise=0.15", "optimizer.lr=0.2"])
 
 
-def test_buckets_cover_every_job_once_in_width_ranges_with_bounded_padding():
-    jobs = [(i, [f"width={w}"], w) for i, w in enumerate(DD_WIDTHS * 3)]  # three seeds
+def _flops(width: int) -> int:
+    return mlp_flops(width, 2, 40, 10)
 
-    def flops(width: int) -> int:
-        return mlp_flops(width, 2, 40, 10)
 
-    buckets = plan_buckets(jobs, flops, batch_size=100, workers=2)
-    assert sorted(index for bucket in buckets for index, _ in bucket.jobs) == list(range(len(jobs)))
-    spans = sorted((min(b.widths), max(b.widths)) for b in buckets)
-    assert all(high < next_low for (_, high), (next_low, _) in zip(spans, spans[1:], strict=False))
-    share = sum(b.cost for b in buckets) / 2  # no bucket of several widths outweighs a worker's share
-    assert all(b.cost <= share for b in buckets if len(set(b.widths)) > 1)
-    assert 1 < len(buckets) < len(DD_WIDTHS) and padding_share(buckets) < 0.2
-    alone = plan_buckets(jobs, flops, batch_size=100, workers=len(jobs))  # many workers: more buckets
-    assert len(alone) >= len(buckets)
+def _splits(widths: list[int]):
+    """Every split of the sorted widths into runs of consecutive widths."""
+    if not widths:
+        yield []
+        return
+    for end in range(1, len(widths) + 1):
+        for rest in _splits(widths[end:]):
+            yield [widths[:end], *rest]
+
+
+def test_buckets_cover_every_job_once_in_width_ranges_and_finish_near_the_best_split():
+    widths = [2, 4, 7, 13, 28, 62, 136, 300]
+    jobs = [(i, [f"width={w}"], w) for i, w in enumerate(widths * 3)]  # three seeds
+    for workers in (1, 2, 4):
+        buckets = plan_buckets(jobs, _flops, batch_size=100, workers=workers)
+        assert sorted(index for bucket in buckets for index, _ in bucket.jobs) == list(range(len(jobs)))
+        spans = sorted((min(b.widths), max(b.widths)) for b in buckets)
+        assert all(high < next_low for (_, high), (next_low, _) in zip(spans, spans[1:], strict=False))
+        # Against every split of the widths into consecutive runs, scheduled the same way.
+        best = min(
+            makespan([step_cost(3 * len(run), _flops(max(run)), 100) for run in split], workers)
+            for split in _splits(widths)
+        )
+        assert makespan([b.cost for b in buckets], workers) <= 1.05 * best, workers
+        if workers == 1:  # one process: the fewest FLOPs and overheads, few buckets
+            assert len(buckets) < len(widths) and padding_share(buckets) < 0.6
+        else:  # more processes: more buckets, to share the work
+            assert len(buckets) >= workers
 
 
 def test_mlp_cnn_resnet_stack_and_the_reasons_against_stacking_are_named(make_cfg):
