@@ -10,7 +10,9 @@ and their gradients are masked to zero, so a padded channel stays exactly zero (
 constant zero and outputs zero) and each member computes what it would alone.
 
 Each stacked tensor has a leading member axis and the member's own tensor in the leading corner of its
-slice, as :class:`~dlr.experiments.stacked_mlp.StackedMLP`'s; parameter names equal the solo net's.
+slice; parameter names equal the solo net's. (The MLP stacks each width at its own shape instead,
+:mod:`dlr.experiments.stacked_mlp`: a dense layer's batched matmul is cheap per call, a grouped
+convolution is one call for all the members only when they share a shape.)
 """
 
 import copy

@@ -151,7 +151,8 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
         if not stackable:
             continue
         batch_size = int(first.data.batch_size)
-        buckets = plan_buckets(stackable, flops_of_width, batch_size, workers)
+        pads = STACKED_PATHS[first.model.net._target_].pads
+        buckets = plan_buckets(stackable, flops_of_width, batch_size, workers, pads)
         console.console.print(
             f"launcher=stacked: {len(members)} jobs in {len(buckets)} buckets (widths "
             f"{', '.join(_span(bucket.widths) for bucket in sorted(buckets, key=lambda b: b.widths))}); "

@@ -1,18 +1,29 @@
-"""Many MLPs of one depth as one module: each layer's weights stacked on a leading member axis.
+"""Many MLPs of one depth as one module: the members of each width stacked on a leading axis, none padded.
 
-Members of different widths are padded to the widest member of their bucket. The padded rows and columns
-start at zero and their gradients are masked to zero, so they stay exactly zero through SGD (momentum,
-weight decay) and Adam/AdamW (moments, decoupled decay): each member computes what it would alone.
-A batched matmul (``baddbmm``) over the member axis runs all members in one kernel call per layer; it is
-faster on CPU than ``torch.func.vmap`` over ``functional_call`` for these small layers.
+A bucket's members are grouped by width; each group's layers are stacked ``(members, out, in)`` as
+nn.Linear stores them, and a batched matmul (``baddbmm``) runs all the group's members in one call per
+layer. The whole network's forward and backward is a single autograd node (:class:`_GroupedMLP`) that
+loops over the groups, so a bucket of many widths pays autograd's bookkeeping once per step, not once per
+layer and group.
+
+Why groups rather than padding every member to the bucket's widest width: a padded member sums its dot
+products over zeros too, which makes the matmul kernel block and round them differently, and 500 epochs
+amplify that rounding near the interpolation peak into test errors a point or more away from the solo
+run's. A member alone at its width (every width of a one-seed sweep) multiplies and rounds exactly as its
+solo run's ``nn.Linear`` does and trains bit for bit as alone; the seeds of one width share batched
+matmuls, within float rounding of their solo runs. No FLOP is spent on padding.
 """
 
+import math
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from dlr.nets.mlp import MLP
+
+#: Floats per 64 bytes: where each parameter starts in the flat tensor.
+ALIGNMENT = 16
 
 
 def linear_layers(net: MLP) -> list[nn.Linear]:
@@ -24,110 +35,190 @@ def member_flops(net: MLP) -> int:
     return sum(6 * layer.in_features * layer.out_features for layer in linear_layers(net))
 
 
-class StackedLinear(torch.autograd.Function):
-    """``baddbmm(bias, x, weight^T)`` whose backward multiplies as nn.Linear's does, bit for bit.
+def _shapes(net: MLP) -> tuple[tuple[int, int], ...]:
+    return tuple((layer.out_features, layer.in_features) for layer in linear_layers(net))
+
+
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    if x.dim() == 2:  # one member: nn.Linear's own op (MKL's batched one rounds otherwise at some shapes)
+        return torch.addmm(bias, x, weight.t())
+    return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+
+
+def _weight_grad(grad: torch.Tensor, x: torch.Tensor, out: torch.Tensor) -> None:
+    if grad.dim() == 2:
+        torch.mm(grad.t(), x, out=out)
+    else:
+        torch.bmm(grad.transpose(1, 2), x, out=out)
+
+
+def _input_grad(grad: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    return grad.mm(weight) if grad.dim() == 2 else grad.bmm(weight)
+
+
+class _GroupedMLP(torch.autograd.Function):
+    """Every group's forward in one node; the backward computes as nn.Linear's and the activation's do.
 
     For a weight stored (out, in), Linear's backward computes the weight gradient as ``grad^T @ x`` in
-    that layout; baddbmm's own backward computes ``(x^T @ grad)^T``, which rounds differently.
+    that layout and the input gradient as ``grad @ weight``; ReLU's is ``threshold_backward`` on its output.
+    A group of one member (every width of a one-seed sweep) uses Linear's very 2-D ops and trains bit for
+    bit as its solo run; a group of several uses their batched forms, which MKL rounds differently from
+    the 2-D ones at some shapes (by about 1e-10 in a gradient).
     """
 
     @staticmethod
-    def forward(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
-
-    @staticmethod
-    def setup_context(ctx, inputs: tuple, output: torch.Tensor) -> None:
-        x, weight, _ = inputs
-        ctx.save_for_backward(x, weight)
+    def forward(ctx, x: torch.Tensor, model: "StackedMLP", flat: torch.Tensor) -> torch.Tensor:
+        if not model.in_member_order:
+            x = x.index_select(0, model.group_order)
+        outputs, saved = [], []
+        for (start, end), layers in zip(model.group_rows, model.group_layers(flat), strict=True):
+            h = x[start] if end - start == 1 else x[start:end]
+            inputs, pre_activations = [], []
+            for index, (weight, bias) in enumerate(layers):
+                inputs.append(h)
+                h = _linear(h, weight, bias)
+                if index < len(layers) - 1:
+                    pre_activations.append(h)
+                    h = model.activation(h)
+            outputs.append(h if h.dim() == 3 else h.unsqueeze(0))
+            saved.append((inputs, pre_activations))
+        ctx.model, ctx.saved = model, saved
+        logits = torch.cat(outputs) if len(outputs) > 1 else outputs[0]
+        return logits if model.in_member_order else logits.index_select(0, model.group_position)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple:
-        x, weight = ctx.saved_tensors
-        grad_x = grad.bmm(weight) if ctx.needs_input_grad[0] else None
-        return grad_x, grad.transpose(1, 2).bmm(x), grad.sum(1)
+        model = ctx.model
+        if not model.in_member_order:
+            grad = grad.index_select(0, model.group_order)
+        flat_grad = torch.zeros_like(model.flat)  # the alignment gaps stay zero
+        for (start, end), layers, grads, (inputs, pre_activations) in zip(
+            model.group_rows,
+            model.group_layers(model.flat),
+            model.group_layers(flat_grad),
+            ctx.saved,
+            strict=True,
+        ):
+            g = grad[start] if end - start == 1 else grad[start:end]
+            for index in reversed(range(len(layers))):
+                weight_grad, bias_grad = grads[index]
+                _weight_grad(g, inputs[index], out=weight_grad)
+                torch.sum(g, -2, out=bias_grad)
+                if index > 0:  # the input itself needs no gradient
+                    g = model.activation_backward(
+                        _input_grad(g, layers[index][0]), pre_activations[index - 1], inputs[index]
+                    )
+        return None, None, flat_grad
 
 
 class StackedMLP(nn.Module):
     def __init__(self, nets: list[MLP]):
         super().__init__()
-        shapes = [[(layer.out_features, layer.in_features) for layer in linear_layers(net)] for net in nets]
         # The activation is the one non-linear, non-flatten module type of the (identical) nets.
-        self.activation = (
-            next(layer for layer in nets[0].layers if not isinstance(layer, nn.Linear | nn.Flatten))
-            if len(shapes[0]) > 1
-            else nn.Identity()
+        self.activation = next(
+            (layer for layer in nets[0].layers if not isinstance(layer, nn.Linear | nn.Flatten)),
+            nn.Identity(),
         )
-        self.weights = nn.ParameterList()
-        self.biases = nn.ParameterList()
-        self.real_flops = sum(member_flops(net) for net in nets)
-        self.padded_flops = 0
-        for index in range(len(shapes[0])):
-            out_max = max(member[index][0] for member in shapes)
-            in_max = max(member[index][1] for member in shapes)
-            # Stored (members, out, in) as nn.Linear stores it: baddbmm on its transposed view then
-            # rounds bit for bit as the solo run's F.linear does; an (in, out) copy does not (10 outputs).
-            weight, bias = torch.zeros(len(nets), out_max, in_max), torch.zeros(len(nets), out_max)
-            # Masks from the real shapes, not from `!= 0`: an initial weight may be exactly zero.
-            weight_mask, bias_mask = torch.zeros_like(weight), torch.zeros_like(bias)
-            for member, net in enumerate(nets):
-                layer = linear_layers(net)[index]
-                rows, columns = slice(0, layer.out_features), slice(0, layer.in_features)
-                weight[member, rows, columns] = layer.weight.detach()
-                bias[member, rows] = layer.bias.detach()
-                weight_mask[member, rows, columns] = 1
-                bias_mask[member, rows] = 1
-            self.weights.append(nn.Parameter(weight))
-            self.biases.append(nn.Parameter(bias))
-            self.register_buffer(f"weight_mask_{index}", weight_mask, persistent=False)
-            self.register_buffer(f"bias_mask_{index}", bias_mask, persistent=False)
-            self.padded_flops += 6 * len(nets) * out_max * in_max
-        # Plain lists: iterating a ParameterList costs more per step than a small layer's matmul.
-        self.layers = list(zip(self.weights, self.biases, strict=True))
-        # With f(0) = 0 a padded unit outputs exactly 0 and its outgoing weights are 0, so every padded
-        # gradient is exactly 0 already; only an activation such as sigmoid needs the masks each step.
-        self.needs_masks = bool(self.activation(torch.zeros(1)).item() != 0)
+        by_shape: dict[tuple, list[int]] = {}
+        for member, net in enumerate(nets):
+            by_shape.setdefault(_shapes(net), []).append(member)
+        self.position = {
+            member: (group, position)
+            for group, members in enumerate(by_shape.values())
+            for position, member in enumerate(members)
+        }
+        ends = torch.tensor([len(members) for members in by_shape.values()]).cumsum(0).tolist()
+        self.group_rows = list(zip([0, *ends[:-1]], ends, strict=True))  # each group's rows, in group order
+        order = torch.tensor([member for members in by_shape.values() for member in members])
+        self.in_member_order = bool(torch.equal(order, torch.arange(len(nets))))
+        # The member of each grouped row, and each member's row: buffers, so they move with the module.
+        self.register_buffer("group_order", order, persistent=False)
+        self.register_buffer("group_position", torch.argsort(order), persistent=False)
+        # Every parameter in one flat tensor: one tensor for the optimizer's loop and autograd, not six per
+        # width. Each starts on a 64-byte boundary, as a tensor of its own would: MKL rounds by alignment.
+        pieces, self.layout = [], []  # layout, per group and layer: ((offset, shape) of weight, of bias)
+        offset = 0
+        for members in by_shape.values():
+            group = [linear_layers(nets[member]) for member in members]
+            layers = []
+            for index in range(len(group[0])):
+                entries = []
+                for values in (
+                    torch.stack([net[index].weight.detach() for net in group]),
+                    torch.stack([net[index].bias.detach() for net in group]),
+                ):
+                    shape = tuple(values.shape[1:]) if len(members) == 1 else tuple(values.shape)
+                    gap = -offset % ALIGNMENT
+                    pieces += [torch.zeros(gap), values.flatten()]
+                    entries.append((offset + gap, shape))
+                    offset += gap + values.numel()
+                layers.append(tuple(entries))
+            self.layout.append(layers)
+        self.flat = nn.Parameter(torch.cat(pieces))
+        self._views: tuple = (None, None)
+        self.relu = isinstance(self.activation, nn.ReLU)
 
-    @property
-    def padding_share(self) -> float:
-        """The share of the stack's FLOPs spent on padded units."""
-        return 1.0 - self.real_flops / self.padded_flops
-
-    def masks(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return getattr(self, f"weight_mask_{index}"), getattr(self, f"bias_mask_{index}")
+    #: Nothing is padded: every member is stacked at its own width.
+    padding_share = 0.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(members, batch, *input shape) -> (members, batch, outputs)."""
-        x = x.flatten(2)
-        last = len(self.layers) - 1
-        for index, (weight, bias) in enumerate(self.layers):
-            x = StackedLinear.apply(x, weight, bias)
-            if index < last:
-                x = self.activation(x)
-        return x
+        return _GroupedMLP.apply(x.flatten(2), self, self.flat)
 
-    @torch.no_grad()
+    def group_layers(self, flat: torch.Tensor) -> list[list[tuple[torch.Tensor, torch.Tensor]]]:
+        """Per group, (weight, bias) per layer as views of ``flat`` (the parameters, or their gradient);
+        a group of one member's are 2-D, as its solo nn.Linear's."""
+        if flat is self.flat and self._views[0] == (flat.data_ptr(), flat.device):
+            return self._views[1]
+        with torch.no_grad():
+            views = [
+                [
+                    tuple(flat[offset : offset + math.prod(shape)].view(shape) for offset, shape in layer)
+                    for layer in group
+                ]
+                for group in self.layout
+            ]
+        if flat is self.flat:
+            self._views = ((flat.data_ptr(), flat.device), views)
+        return views
+
+    def activation_backward(self, grad: torch.Tensor, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
+        """The gradient at the activation's input, by the very op the solo run's autograd uses."""
+        if self.relu:
+            return torch.ops.aten.threshold_backward(grad, post, 0)
+        with torch.enable_grad():
+            pre = pre.detach().requires_grad_()
+            return torch.autograd.grad(self.activation(pre), pre, grad)[0]
+
     def mask_gradients(self) -> None:
-        """Zero the padded entries' gradients, where the activation (f(0) != 0) would feed them."""
-        if not self.needs_masks:
-            return
-        for index, (weight, bias) in enumerate(self.layers):
-            weight_mask, bias_mask = self.masks(index)
-            weight.grad.mul_(weight_mask)
-            bias.grad.mul_(bias_mask)
+        """Nothing is padded, so no gradient needs masking."""
 
     @torch.no_grad()
     def clear_member(self, member: int) -> None:
         """Zero a member's weights (it diverged): it then costs FLOPs but no NaNs."""
-        for param in [*self.weights, *self.biases]:
-            param[member].zero_()
+        for _, _, entries in self.member_slices(None, member):
+            entries(self.flat).zero_()
 
     def member_slices(self, net: MLP, member: int) -> list[tuple[nn.Parameter, nn.Parameter, Callable]]:
         """(stacked parameter, the net's parameter, f(stacked-shaped tensor) -> the net's entries in it)."""
+        group, position = self.position[member]
+        entries_of_group = [entry for layer in self.layout[group] for entry in layer]
+        own = (
+            [None] * len(entries_of_group)
+            if net is None
+            else [param for layer in linear_layers(net) for param in (layer.weight, layer.bias)]
+        )
+        start, end = self.group_rows[group]
         pairs = []
-        for layer, weight, bias in zip(linear_layers(net), self.weights, self.biases, strict=True):
-            rows, columns = slice(0, layer.out_features), slice(0, layer.in_features)
-            pairs.append((weight, layer.weight, lambda t, r=rows, c=columns: t[member, r, c]))
-            pairs.append((bias, layer.bias, lambda t, r=rows: t[member, r]))
+        for (offset, shape), param in zip(
+            [entry for layer in self.layout[group] for entry in layer], own, strict=True
+        ):
+
+            def entries(t, offset=offset, shape=shape):
+                view = t[offset : offset + math.prod(shape)].view(shape)
+                return view if end - start == 1 else view[position]
+
+            pairs.append((self.flat, param, entries))
         return pairs
 
     @torch.no_grad()

@@ -19,6 +19,8 @@ class StackedPath:
     name: str
     stack: Callable[[list[nn.Module]], nn.Module]
     flops: Callable[[nn.Module, tuple[int, ...]], int]
+    #: Members are padded to the widest (conv nets), or each width is stacked at its own shape (MLP).
+    pads: bool
 
 
 def _mlp_flops(net: nn.Module, _input_shape: tuple[int, ...]) -> int:
@@ -26,9 +28,11 @@ def _mlp_flops(net: nn.Module, _input_shape: tuple[int, ...]) -> int:
 
 
 STACKED_PATHS = {
-    "dlr.nets.mlp.MLP": StackedPath("mlp", stacked_mlp.StackedMLP, _mlp_flops),
-    "dlr.nets.cnn.CNN": StackedPath("cnn", stacked_conv.StackedConvNet, stacked_conv.member_flops),
-    "dlr.nets.resnet.ResNet": StackedPath("resnet", stacked_conv.StackedConvNet, stacked_conv.member_flops),
+    "dlr.nets.mlp.MLP": StackedPath("mlp", stacked_mlp.StackedMLP, _mlp_flops, pads=False),
+    "dlr.nets.cnn.CNN": StackedPath("cnn", stacked_conv.StackedConvNet, stacked_conv.member_flops, pads=True),
+    "dlr.nets.resnet.ResNet": StackedPath(
+        "resnet", stacked_conv.StackedConvNet, stacked_conv.member_flops, pads=True
+    ),
 }
 
 

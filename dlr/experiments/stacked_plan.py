@@ -20,12 +20,14 @@ STACKABLE_KEYS = ("seed", "width", "data.label_noise")
 ELEMENTWISE_OPTIMIZERS = ("torch.optim.SGD", "torch.optim.Adam", "torch.optim.AdamW")
 #: Callbacks that do not change training; a stacked member writes its own last.ckpt.
 NEUTRAL_CALLBACKS = ("model_checkpoint", "last_checkpoint", "model_summary", "progress_bar")
-#: A bucket's cost per training step, in FLOPs of the same time: its padded FLOPs, plus a fixed cost (the
-#: optimizer's loop, kernel calls) and a cost per member (its small matmuls and elementwise ops). Fitted to
-#: steps of 1-80 members of widths 2-300 on the 2-core AVX2 machine, two buckets training at once as in a
-#: sweep: t = 0.55 ms + 0.04 ms per member + FLOPs / 57 GFLOPS, within 20%.
-STEP_OVERHEAD_FLOPS = 3e7
-MEMBER_OVERHEAD_FLOPS = 2.3e6
+#: A bucket's cost per training step, in FLOPs of the same time: its FLOPs (padded ones included), plus a
+#: fixed cost (autograd, the optimizer's loop), a cost per group of members stacked at one shape (its
+#: kernel calls) and per member. Fitted to steps of 1-36 MLP members of widths 2-300 on one core of the
+#: 2-core AVX2 machine (t = 0.33 ms + 0.08 ms per group + 0.06 ms per member + FLOPs / 51 GFLOPS, 8% mean
+#: error), the overheads taken 1.5 times as two buckets train at once in a sweep.
+STEP_OVERHEAD_FLOPS = 2.5e7
+GROUP_OVERHEAD_FLOPS = 6e6
+MEMBER_OVERHEAD_FLOPS = 5e6
 
 
 def group_key(overrides: Sequence[str]) -> tuple[str, ...]:
@@ -95,9 +97,9 @@ def mlp_flops(width: int, depth: int, features: int, outputs: int) -> int:
     return sum(6 * a * b for a, b in zip(sizes, sizes[1:], strict=False))
 
 
-def step_cost(members: int, widest_flops: float, batch_size: int) -> float:
-    """A bucket's estimated cost per step, in FLOPs: ``widest_flops`` is one sample's at its widest width."""
-    return members * (batch_size * widest_flops + MEMBER_OVERHEAD_FLOPS) + STEP_OVERHEAD_FLOPS
+def step_cost(members: int, groups: int, flops: float) -> float:
+    """A bucket's estimated cost per step, in FLOPs: ``flops`` is what its step computes, padding included."""
+    return flops + groups * GROUP_OVERHEAD_FLOPS + members * MEMBER_OVERHEAD_FLOPS + STEP_OVERHEAD_FLOPS
 
 
 def makespan(costs: list[float], workers: int) -> float:
@@ -109,9 +111,12 @@ def makespan(costs: list[float], workers: int) -> float:
 
 
 def plan_buckets(
-    jobs: list[tuple[int, list[str], int]], flops_of_width, batch_size: int, workers: int
+    jobs: list[tuple[int, list[str], int]], flops_of_width, batch_size: int, workers: int, pads: bool
 ) -> list[Bucket]:
     """Split (index, overrides, width) jobs into buckets of consecutive widths that finish soonest.
+
+    ``pads``: the stack pads every member to the bucket's widest width (the conv nets), or stacks each
+    width at its own shape (the MLP: one group per width, no padding).
 
     Few buckets cost the least per step, many share the work evenly among ``workers`` processes: for each
     cap on a bucket's cost, the cheapest split under the cap (dynamic programming over consecutive widths)
@@ -121,13 +126,14 @@ def plan_buckets(
     widths = sorted({job[2] for job in ordered})
     count = {w: sum(1 for job in ordered if job[2] == w) for w in widths}
 
-    costs = {
-        (first, last): step_cost(
-            sum(count[w] for w in widths[first : last + 1]), flops_of_width(widths[last]), batch_size
-        )
-        for last in range(len(widths))
-        for first in range(last + 1)
-    }
+    def cost(first: int, last: int) -> float:
+        span = widths[first : last + 1]
+        members = sum(count[w] for w in span)
+        if pads:
+            return step_cost(members, 1, members * batch_size * flops_of_width(span[-1]))
+        return step_cost(members, len(span), batch_size * sum(count[w] * flops_of_width(w) for w in span))
+
+    costs = {(first, last): cost(first, last) for last in range(len(widths)) for first in range(last + 1)}
 
     def cheapest_split(cap: float) -> tuple[float, list[tuple[int, int]]]:
         best = [0.0] + [math.inf] * len(widths)  # best[k]: least cost of the first k widths
@@ -153,8 +159,8 @@ def plan_buckets(
     for first, last in spans:
         members = set(widths[first : last + 1])
         chosen = [job for job in ordered if job[2] in members]
-        padded = len(chosen) * flops_of_width(widths[last])
         real = sum(flops_of_width(w) for *_, w in chosen)
+        padded = len(chosen) * flops_of_width(widths[last]) if pads else real
         bucket_jobs, bucket_widths = [(i, o) for i, o, _ in chosen], [w for *_, w in chosen]
         buckets.append(Bucket(bucket_jobs, bucket_widths, costs[first, last], padded, real))
     return sorted(buckets, key=lambda bucket: -bucket.cost)

@@ -118,7 +118,7 @@ def train_bucket(
         diverged = (~torch.isfinite(loss_sum)) & (alive > 0)
         for member in diverged.nonzero().flatten().tolist():
             errors[member] = f"diverged: train/loss is {loss_sum[member].item()} in epoch {epoch}"
-            _clear_member(model, optimizer, member)
+            _clear_member(model, optimizer, tasks[member].net, member)
             alive[member] = 0
         if epoch == epochs - 1:
             for member, values in enumerate(metrics):
@@ -145,12 +145,13 @@ def _eval_split(datamodule: TensorDataModule, stage: str) -> Split:
     return datamodule.test
 
 
-def _clear_member(model: nn.Module, optimizer: torch.optim.Optimizer, member: int) -> None:
+def _clear_member(model: nn.Module, optimizer: torch.optim.Optimizer, net: nn.Module, member: int) -> None:
+    """Zero a diverged member's weights and optimizer state: NaN moments would keep its outputs NaN."""
     model.clear_member(member)
-    for param in model.parameters():
-        for value in optimizer.state.get(param, {}).values():
-            if torch.is_tensor(value) and value.shape == param.shape:
-                value[member].zero_()
+    for stacked, _, entries in model.member_slices(net, member):
+        for value in optimizer.state.get(stacked, {}).values():
+            if torch.is_tensor(value) and value.shape == stacked.shape:
+                entries(value).zero_()
 
 
 def _member_optimizer_state(

@@ -33,24 +33,31 @@ def _splits(widths: list[int]):
             yield [widths[:end], *rest]
 
 
+def _run_cost(run: list[int], seeds: int, pads: bool) -> float:
+    if pads:
+        return step_cost(seeds * len(run), 1, seeds * len(run) * 100 * _flops(max(run)))
+    return step_cost(seeds * len(run), len(run), seeds * 100 * sum(_flops(w) for w in run))
+
+
 def test_buckets_cover_every_job_once_in_width_ranges_and_finish_near_the_best_split():
     widths = [2, 4, 7, 13, 28, 62, 136, 300]
     jobs = [(i, [f"width={w}"], w) for i, w in enumerate(widths * 3)]  # three seeds
-    for workers in (1, 2, 4):
-        buckets = plan_buckets(jobs, _flops, batch_size=100, workers=workers)
-        assert sorted(index for bucket in buckets for index, _ in bucket.jobs) == list(range(len(jobs)))
-        spans = sorted((min(b.widths), max(b.widths)) for b in buckets)
-        assert all(high < next_low for (_, high), (next_low, _) in zip(spans, spans[1:], strict=False))
-        # Against every split of the widths into consecutive runs, scheduled the same way.
-        best = min(
-            makespan([step_cost(3 * len(run), _flops(max(run)), 100) for run in split], workers)
-            for split in _splits(widths)
-        )
-        assert makespan([b.cost for b in buckets], workers) <= 1.05 * best, workers
-        if workers == 1:  # one process: the fewest FLOPs and overheads, few buckets
-            assert len(buckets) < len(widths) and padding_share(buckets) < 0.6
-        else:  # more processes: more buckets, to share the work
-            assert len(buckets) >= workers
+    for pads in (True, False):
+        for workers in (1, 2, 4):
+            buckets = plan_buckets(jobs, _flops, batch_size=100, workers=workers, pads=pads)
+            assert sorted(index for bucket in buckets for index, _ in bucket.jobs) == list(range(len(jobs)))
+            spans = sorted((min(b.widths), max(b.widths)) for b in buckets)
+            assert all(high < next_low for (_, high), (next_low, _) in zip(spans, spans[1:], strict=False))
+            # Against every split of the widths into consecutive runs, scheduled the same way.
+            best = min(
+                makespan([_run_cost(run, 3, pads) for run in split], workers) for split in _splits(widths)
+            )
+            assert makespan([b.cost for b in buckets], workers) <= 1.05 * best, (pads, workers)
+            if workers == 1:  # one process: the fewest overheads (and padded FLOPs), so few buckets
+                assert len(buckets) < len(widths)
+            else:  # more processes: several buckets, to share the work
+                assert len(buckets) > 1
+            assert (padding_share(buckets) > 0) == (pads and any(len(set(b.widths)) > 1 for b in buckets))
 
 
 def test_mlp_cnn_resnet_stack_and_the_reasons_against_stacking_are_named(make_cfg):
