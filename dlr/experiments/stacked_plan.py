@@ -3,9 +3,10 @@
 A group is the set of jobs whose overrides agree on everything but ``seed``, ``width`` and
 ``data.label_noise`` (none of which changes a tensor's shape but ``width``). A group trains stacked when
 its config has a stacked path (:func:`stack_blockers` finds no reason against it); otherwise its jobs run
-one by one through the normal flow. Widths are split into buckets of similar width: padding a narrow
-member to a wide one costs FLOPs, a bucket costs a fixed overhead per step, and the split that finishes
-first on the worker processes wins.
+one by one through the normal flow. Widths are split into buckets of consecutive widths: a bucket costs a
+fixed overhead per step and one per group of members of one shape, a padded stack (the conv nets) also
+the FLOPs of padding its narrow members to its widest, and the split that finishes first on the worker
+processes wins.
 """
 
 import math
@@ -22,12 +23,12 @@ ELEMENTWISE_OPTIMIZERS = ("torch.optim.SGD", "torch.optim.Adam", "torch.optim.Ad
 NEUTRAL_CALLBACKS = ("model_checkpoint", "last_checkpoint", "model_summary", "progress_bar")
 #: A bucket's cost per training step, in FLOPs of the same time: its FLOPs (padded ones included), plus a
 #: fixed cost (autograd, the optimizer's loop), a cost per group of members stacked at one shape (its
-#: kernel calls) and per member. Fitted to steps of 1-36 MLP members of widths 2-300 on one core of the
-#: 2-core AVX2 machine (t = 0.33 ms + 0.08 ms per group + 0.06 ms per member + FLOPs / 51 GFLOPS, 8% mean
-#: error), the overheads taken 1.5 times as two buckets train at once in a sweep.
-STEP_OVERHEAD_FLOPS = 2.5e7
-GROUP_OVERHEAD_FLOPS = 6e6
-MEMBER_OVERHEAD_FLOPS = 5e6
+#: kernel calls) and per member. Fitted to the four MLP buckets of the one- and five-seed MNIST-1D sweeps,
+#: two training at once on the 2-core AVX2 machine, each on one core (t = 0.33 ms + 0.16 ms per group +
+#: 0.05 ms per member + FLOPs / 44 GFLOPS, within 10%).
+STEP_OVERHEAD_FLOPS = 1.5e7
+GROUP_OVERHEAD_FLOPS = 7e6
+MEMBER_OVERHEAD_FLOPS = 2e6
 
 
 def group_key(overrides: Sequence[str]) -> tuple[str, ...]:
