@@ -18,7 +18,13 @@ SEQUENCE_CLASSIFICATION = [
 def test_lstm_learns_mnist1d_sequences_beating_chance(make_cfg):
     # At lr 0.01 the LSTM sits at chance for its first epochs on one thread of an AVX-512 CPU (0.108 after
     # 5 epochs, 0.316 on two threads); at 0.005 it learns on both: 0.35-0.39 over seeds 0-2 after 8-10 epochs.
-    overrides = [*SEQUENCE_CLASSIFICATION, "optimizer.lr=0.005", "width=32", "depth=1", "trainer.max_epochs=8"]
+    overrides = [
+        *SEQUENCE_CLASSIFICATION,
+        "optimizer.lr=0.005",
+        "width=32",
+        "depth=1",
+        "trainer.max_epochs=8",
+    ]
     record = train(make_cfg([*FAST, "model=lstm", *overrides]))
     assert record["data"]["data_kind"] == "sequence"
     assert record["metrics"]["test/acc"] > 0.2  # chance is 0.1; measured 0.35
