@@ -193,33 +193,33 @@ class StackedMLP(nn.Module):
     def mask_gradients(self) -> None:
         """Nothing is padded, so no gradient needs masking."""
 
+    def _member_entries(self, member: int) -> list[Callable]:
+        """Per parameter of the member's net (weight, bias per layer): f(flat-shaped tensor) -> its entries."""
+        group, position = self.position[member]
+        start, end = self.group_rows[group]
+        entries = []
+        for offset, shape in [entry for layer in self.layout[group] for entry in layer]:
+
+            def of(t, offset=offset, shape=shape):
+                view = t[offset : offset + math.prod(shape)].view(shape)
+                return view if end - start == 1 else view[position]
+
+            entries.append(of)
+        return entries
+
     @torch.no_grad()
     def clear_member(self, member: int) -> None:
         """Zero a member's weights (it diverged): it then costs FLOPs but no NaNs."""
-        for _, _, entries in self.member_slices(None, member):
+        for entries in self._member_entries(member):
             entries(self.flat).zero_()
 
     def member_slices(self, net: MLP, member: int) -> list[tuple[nn.Parameter, nn.Parameter, Callable]]:
         """(stacked parameter, the net's parameter, f(stacked-shaped tensor) -> the net's entries in it)."""
-        group, position = self.position[member]
-        entries_of_group = [entry for layer in self.layout[group] for entry in layer]
-        own = (
-            [None] * len(entries_of_group)
-            if net is None
-            else [param for layer in linear_layers(net) for param in (layer.weight, layer.bias)]
-        )
-        start, end = self.group_rows[group]
-        pairs = []
-        for (offset, shape), param in zip(
-            [entry for layer in self.layout[group] for entry in layer], own, strict=True
-        ):
-
-            def entries(t, offset=offset, shape=shape):
-                view = t[offset : offset + math.prod(shape)].view(shape)
-                return view if end - start == 1 else view[position]
-
-            pairs.append((self.flat, param, entries))
-        return pairs
+        own = [param for layer in linear_layers(net) for param in (layer.weight, layer.bias)]
+        return [
+            (self.flat, param, entries)
+            for param, entries in zip(own, self._member_entries(member), strict=True)
+        ]
 
     @torch.no_grad()
     def export(self, net: MLP, member: int) -> None:
