@@ -93,8 +93,15 @@ def test_signal_then_resume_equals_the_straight_run(make_cfg, signum):
     resume_and_compare(make_cfg, overrides, straight)
 
 
-def _kill_at_random_step(overrides: list[str], log_dir: Path, data_dir: Path, rng: random.Random) -> Path:
-    """Start ``train.py``, wait for its first last.ckpt, kill -9 it a random moment later; its run dir."""
+def _kill_at_random_step(
+    overrides: list[str], epochs: int, log_dir: Path, data_dir: Path, rng: random.Random
+) -> Path:
+    """Start ``train.py`` and kill -9 it at a random moment of its first half; its run dir.
+
+    The moment is drawn in units of the run's own epoch time, timed from last.ckpt's rewrites (one per
+    epoch here), so that a machine fast enough to finish 60 epochs in under a second still gets killed
+    mid-run rather than after its record says ``completed``.
+    """
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [
         sys.executable,
@@ -105,27 +112,37 @@ def _kill_at_random_step(overrides: list[str], log_dir: Path, data_dir: Path, rn
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
+
+    def still_running() -> None:
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()
+
     while not (
         found := [
-            p.parents[1]
-            for p in log_dir.glob("runs/train/*/checkpoints/last.ckpt")
-            if p.parents[1].name != "straight"
+            p for p in log_dir.glob("runs/train/*/checkpoints/last.ckpt") if p.parents[1].name != "straight"
         ]
     ):
-        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()
-        time.sleep(0.05)
-    time.sleep(rng.uniform(0.0, 1.0))
+        still_running()
+        time.sleep(0.002)
+    (checkpoint,) = found
+    timed_epochs, rewrites, last_mtime = 3, 0, checkpoint.stat().st_mtime_ns
+    started = time.monotonic()
+    while rewrites < timed_epochs:
+        still_running()
+        time.sleep(0.001)
+        if (mtime := checkpoint.stat().st_mtime_ns) != last_mtime:
+            rewrites, last_mtime = rewrites + 1, mtime
+    epoch_s = (time.monotonic() - started) / timed_epochs
+    time.sleep(rng.uniform(0.0, epoch_s * (epochs - 1 - timed_epochs) / 2))
     process.kill()
     assert process.wait() == -signal.SIGKILL, "the run ended before it could be killed: raise max_epochs"
-    (run_dir,) = found
-    return run_dir
+    return checkpoint.parents[1]
 
 
 def _kill9_trial(make_cfg, data_dir: Path, family: str, epochs: int, seed: int) -> None:
     overrides = [*COMMON, *FAMILIES[family], f"trainer.max_epochs={epochs}", "torch_threads=1"]
     straight = train(make_cfg(overrides, run_name="straight"))
     log_dir = Path(straight["run_dir"]).parents[2]
-    killed = _kill_at_random_step(overrides, log_dir, data_dir, random.Random(seed))
+    killed = _kill_at_random_step(overrides, epochs, log_dir, data_dir, random.Random(seed))
     record = read_record(killed)
     assert record["status"] == "running" and read_status(record) == "interrupted"  # the writer is gone
     resumed = resume_and_compare(make_cfg, overrides, straight)
