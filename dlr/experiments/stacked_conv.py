@@ -160,6 +160,9 @@ class StackedConvNet(nn.Module):
         self._nets = tuple(nets)  # a tuple: not submodules, only measured by padding_share
         self._input_shape: tuple[int, ...] | None = None
 
+    #: Members that compute as their solo runs, bit for bit: none, padded and grouped as they all are.
+    bitwise_members: tuple[int, ...] = ()
+
     @staticmethod
     def _mask_name(name: str) -> str:
         return "mask_" + name.replace(".", "_")

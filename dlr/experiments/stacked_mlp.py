@@ -91,13 +91,9 @@ class _GroupedMLP(torch.autograd.Function):
         model = ctx.model
         if not model.in_member_order:
             grad = grad.index_select(0, model.group_order)
-        flat_grad = torch.zeros_like(model.flat)  # the alignment gaps stay zero
+        flat_grad, grad_layers = model.gradient_buffer()
         for (start, end), layers, grads, (inputs, pre_activations) in zip(
-            model.group_rows,
-            model.group_layers(model.flat),
-            model.group_layers(flat_grad),
-            ctx.saved,
-            strict=True,
+            model.group_rows, model.group_layers(model.flat), grad_layers, ctx.saved, strict=True
         ):
             g = grad[start] if end - start == 1 else grad[start:end]
             for index in reversed(range(len(layers))):
@@ -156,7 +152,10 @@ class StackedMLP(nn.Module):
             self.layout.append(layers)
         self.flat = nn.Parameter(torch.cat(pieces))
         self._views: tuple = (None, None)
+        self._gradient: tuple = (None, None)
         self.relu = isinstance(self.activation, nn.ReLU)
+        #: Members alone at their width: they compute as their solo runs do, bit for bit.
+        self.bitwise_members = [members[0] for members in by_shape.values() if len(members) == 1]
 
     #: Nothing is padded: every member is stacked at its own width.
     padding_share = 0.0
@@ -165,22 +164,42 @@ class StackedMLP(nn.Module):
         """(members, batch, *input shape) -> (members, batch, outputs)."""
         return _GroupedMLP.apply(x.flatten(2), self, self.flat)
 
-    def group_layers(self, flat: torch.Tensor) -> list[list[tuple[torch.Tensor, torch.Tensor]]]:
-        """Per group, (weight, bias) per layer as views of ``flat`` (the parameters, or their gradient);
-        a group of one member's are 2-D, as its solo nn.Linear's."""
-        if flat is self.flat and self._views[0] == (flat.data_ptr(), flat.device):
-            return self._views[1]
+    def _layer_views(self, flat: torch.Tensor) -> list[list[tuple[torch.Tensor, torch.Tensor]]]:
         with torch.no_grad():
-            views = [
+            return [
                 [
                     tuple(flat[offset : offset + math.prod(shape)].view(shape) for offset, shape in layer)
                     for layer in group
                 ]
                 for group in self.layout
             ]
-        if flat is self.flat:
-            self._views = ((flat.data_ptr(), flat.device), views)
-        return views
+
+    def group_layers(self, flat: torch.Tensor) -> list[list[tuple[torch.Tensor, torch.Tensor]]]:
+        """Per group, (weight, bias) per layer as views of ``flat`` (the parameters, or a tensor shaped as
+        them); a group of one member's are 2-D, as its solo nn.Linear's."""
+        if flat is not self.flat:
+            return self._layer_views(flat)
+        if self._views[0] != (flat.data_ptr(), flat.device):
+            self._views = ((flat.data_ptr(), flat.device), self._layer_views(flat))
+        return self._views[1]
+
+    def gradient_buffer(self) -> tuple[torch.Tensor, list]:
+        """A tensor for the backward to write the whole gradient into, and its per-layer views.
+
+        The same memory every step: a fresh 2 MB tensor costs more to zero than the largest widths' step
+        spends in their optimizer (the kernel maps and clears new pages). The buffer's alignment gaps are
+        never written and stay zero. Autograd keeps the returned tensor as ``flat.grad`` without a copy
+        (nothing else refers to it, only to its memory), so when ``flat.grad`` is still set, as by
+        ``zero_grad(set_to_none=False)`` or a second backward, the gradient is a new tensor instead: autograd
+        would otherwise add the buffer to itself.
+        """
+        base, views = self._gradient
+        if self.flat.grad is not None or base is None or base.device != self.flat.device:
+            fresh = torch.zeros_like(self.flat)
+            if self.flat.grad is not None:
+                return fresh, self._layer_views(fresh)
+            base, views = self._gradient = (fresh, self._layer_views(fresh))
+        return base.view(base.shape), views
 
     def activation_backward(self, grad: torch.Tensor, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
         """The gradient at the activation's input, by the very op the solo run's autograd uses."""

@@ -1,8 +1,8 @@
 """Which nets have a stacked path: the net's ``_target_`` -> the module that stacks its members.
 
 A stacked module takes (members, batch, *input shape) and returns (members, batch, outputs); it offers
-``mask_gradients``, ``clear_member``, ``member_slices``, ``export`` and ``padding_share`` (see
-:class:`~dlr.experiments.stacked_mlp.StackedMLP`). ``flops`` estimates one member's FLOPs per sample, for
+``mask_gradients``, ``clear_member``, ``member_slices``, ``export``, ``padding_share`` and
+``bitwise_members`` (see :class:`~dlr.experiments.stacked_mlp.StackedMLP`). ``flops`` estimates one member's FLOPs per sample, for
 the width buckets.
 """
 

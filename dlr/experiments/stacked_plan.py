@@ -3,16 +3,17 @@
 A group is the set of jobs whose overrides agree on everything but ``seed``, ``width`` and
 ``data.label_noise`` (none of which changes a tensor's shape but ``width``). A group trains stacked when
 its config has a stacked path (:func:`stack_blockers` finds no reason against it); otherwise its jobs run
-one by one through the normal flow. Widths are split into buckets of consecutive widths: a bucket costs a
-fixed overhead per step and one per group of members of one shape, a padded stack (the conv nets) also
-the FLOPs of padding its narrow members to its widest, and the split that finishes first on the worker
-processes wins.
+one by one through the normal flow. The jobs, in order of width, are split into buckets of consecutive
+jobs (a boundary may fall between two seeds of one width): a bucket costs a fixed overhead per step and
+one per group of members of one shape, a padded stack (the conv nets) also the FLOPs of padding its
+narrow members to its widest, and the split that finishes first on the worker processes wins.
 """
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from omegaconf import DictConfig
 
 from dlr.experiments.stacked_nets import STACKED_PATHS
@@ -23,12 +24,13 @@ ELEMENTWISE_OPTIMIZERS = ("torch.optim.SGD", "torch.optim.Adam", "torch.optim.Ad
 NEUTRAL_CALLBACKS = ("model_checkpoint", "last_checkpoint", "model_summary", "progress_bar")
 #: A bucket's cost per training step, in FLOPs of the same time: its FLOPs (padded ones included), plus a
 #: fixed cost (autograd, the optimizer's loop), a cost per group of members stacked at one shape (its
-#: kernel calls) and per member. Fitted to the four MLP buckets of the one- and five-seed MNIST-1D sweeps,
-#: two training at once on the 2-core AVX2 machine, each on one core (t = 0.33 ms + 0.16 ms per group +
-#: 0.05 ms per member + FLOPs / 44 GFLOPS, within 10%).
+#: kernel calls) and per member. Fitted to 29 MLP buckets of one to 75 members (the MNIST-1D sweep's
+#: widths, one, three and five seeds), two training at once on the 2-core machine, each on one core:
+#: t = 0.28 ms + 0.076 ms per group + 0.033 ms per member + FLOPs / 54 GFLOPS, within 8% on average
+#: (25% at worst: the machine's own speed drifts by as much between two runs of one bucket).
 STEP_OVERHEAD_FLOPS = 1.5e7
-GROUP_OVERHEAD_FLOPS = 7e6
-MEMBER_OVERHEAD_FLOPS = 2e6
+GROUP_OVERHEAD_FLOPS = 4e6
+MEMBER_OVERHEAD_FLOPS = 1.8e6
 
 
 def group_key(overrides: Sequence[str]) -> tuple[str, ...]:
@@ -114,56 +116,62 @@ def makespan(costs: list[float], workers: int) -> float:
 def plan_buckets(
     jobs: list[tuple[int, list[str], int]], flops_of_width, batch_size: int, workers: int, pads: bool
 ) -> list[Bucket]:
-    """Split (index, overrides, width) jobs into buckets of consecutive widths that finish soonest.
+    """Split (index, overrides, width) jobs, in order of width, into runs of consecutive jobs that finish
+    soonest on ``workers`` processes.
 
     ``pads``: the stack pads every member to the bucket's widest width (the conv nets), or stacks each
     width at its own shape (the MLP: one group per width, no padding).
 
-    Few buckets cost the least per step, many share the work evenly among ``workers`` processes: for each
-    cap on a bucket's cost, the cheapest split under the cap (dynamic programming over consecutive widths)
-    is scheduled as :func:`launch` runs it, longest first, and the split that ends first is kept.
+    A run may end between two seeds of one width: with five seeds the widest widths alone are a large
+    share of the sweep, and splitting their seeds is what evens the work over the processes. Few buckets
+    cost the least per step, many share the work evenly: for each cap on a bucket's cost (a geometric grid
+    from the costliest single job to the whole sweep), the cheapest split under the cap (dynamic
+    programming over the jobs) is scheduled as :func:`launch` runs it, longest first, and the split that
+    ends first is kept.
     """
-    ordered = sorted(jobs, key=lambda job: job[2])
-    widths = sorted({job[2] for job in ordered})
-    count = {w: sum(1 for job in ordered if job[2] == w) for w in widths}
+    ordered = sorted(jobs, key=lambda job: job[2])  # stable: the jobs of one width keep their order
+    widths = [job[2] for job in ordered]
+    flops = [flops_of_width(width) for width in widths]
+    count = len(ordered)
+    costs = np.full((count, count), np.inf)  # costs[first, last]: the bucket of jobs first..last
+    for first in range(count):
+        groups, total = 0, 0.0
+        for last in range(first, count):
+            groups += last == first or widths[last] != widths[last - 1]
+            total += flops[last]
+            members = last - first + 1
+            if pads:
+                costs[first, last] = step_cost(members, 1, members * batch_size * flops[last])
+            else:
+                costs[first, last] = step_cost(members, groups, batch_size * total)
 
-    def cost(first: int, last: int) -> float:
-        span = widths[first : last + 1]
-        members = sum(count[w] for w in span)
-        if pads:
-            return step_cost(members, 1, members * batch_size * flops_of_width(span[-1]))
-        return step_cost(members, len(span), batch_size * sum(count[w] * flops_of_width(w) for w in span))
-
-    costs = {(first, last): cost(first, last) for last in range(len(widths)) for first in range(last + 1)}
-
-    def cheapest_split(cap: float) -> tuple[float, list[tuple[int, int]]]:
-        best = [0.0] + [math.inf] * len(widths)  # best[k]: least cost of the first k widths
-        start_of = [0] * (len(widths) + 1)
-        for end in range(1, len(widths) + 1):
-            for start in range(end):
-                bucket_cost = costs[start, end - 1]
-                if end - start > 1 and bucket_cost > cap:  # one width cannot be split further
-                    continue
-                if best[start] + bucket_cost < best[end]:
-                    best[end], start_of[end] = best[start] + bucket_cost, start
-        spans, end = [], len(widths)
+    def cheapest_split(cap: float) -> list[tuple[int, int]]:
+        best = np.full(count + 1, np.inf)  # best[k]: the least cost of the first k jobs
+        best[0] = 0.0
+        start_of = np.zeros(count + 1, dtype=int)
+        for end in range(1, count + 1):
+            bucket_costs = costs[:end, end - 1].copy()
+            bucket_costs[: end - 1][bucket_costs[: end - 1] > cap] = np.inf  # one job cannot split further
+            totals = best[:end] + bucket_costs
+            start_of[end] = int(np.argmin(totals))
+            best[end] = totals[start_of[end]]
+        spans, end = [], count
         while end > 0:
-            spans.append((start_of[end], end - 1))
+            spans.append((int(start_of[end]), end - 1))
             end = start_of[end]
-        return best[-1], spans
+        return spans
 
-    splits = [cheapest_split(cap) for cap in sorted(set(costs.values()))]
-    _, _, spans = min(
-        (makespan([costs[span] for span in spans], workers), total, spans) for total, spans in splits
-    )
+    low, high = float(np.diag(costs).max()), float(costs[0, -1])
+    caps = np.geomspace(low, high, num=max(2, min(400, int(math.log(high / low) / math.log(1.01)) + 2)))
+    splits = {tuple(cheapest_split(cap)) for cap in caps}
+    spans = min(splits, key=lambda spans: (makespan([costs[span] for span in spans], workers), len(spans)))
     buckets = []
     for first, last in spans:
-        members = set(widths[first : last + 1])
-        chosen = [job for job in ordered if job[2] in members]
-        real = sum(flops_of_width(w) for *_, w in chosen)
-        padded = len(chosen) * flops_of_width(widths[last]) if pads else real
+        chosen = ordered[first : last + 1]
+        real = sum(flops[first : last + 1])
+        padded = len(chosen) * flops[last] if pads else real
         bucket_jobs, bucket_widths = [(i, o) for i, o, _ in chosen], [w for *_, w in chosen]
-        buckets.append(Bucket(bucket_jobs, bucket_widths, costs[first, last], padded, real))
+        buckets.append(Bucket(bucket_jobs, bucket_widths, float(costs[first, last]), padded, real))
     return sorted(buckets, key=lambda bucket: -bucket.cost)
 
 

@@ -46,7 +46,7 @@ def test_members_of_repeated_widths_in_any_order_train_bit_for_bit_as_alone_with
     for _ in range(30):
         x = torch.randn(len(widths), 16, 12, generator=generator)
         y = torch.randint(4, (len(widths), 16), generator=generator)
-        sample_losses(model(x), y).mean(1).sum().backward()
+        sample_losses(model(x), y, model.bitwise_members).mean(1).sum().backward()
         optimizer.step()
         optimizer.zero_grad()
         for member, (net, solo_optimizer) in enumerate(zip(solo, solo_optimizers, strict=True)):
@@ -101,7 +101,8 @@ def test_every_member_of_a_bucket_trains_bit_for_bit_as_its_solo_run():
     for _ in range(40):
         x = torch.randn(1, 100, 12, generator=generator)
         y = torch.randint(4, (len(widths), 100), generator=generator)
-        sample_losses(model(x.expand(len(widths), -1, -1)), y).mean(1).sum().backward()
+        logits = model(x.expand(len(widths), -1, -1))
+        sample_losses(logits, y, model.bitwise_members).mean(1).sum().backward()
         optimizer.step()
         optimizer.zero_grad()
         for member, (net, solo_optimizer) in enumerate(zip(solo, solo_optimizers, strict=True)):
@@ -109,3 +110,20 @@ def test_every_member_of_a_bucket_trains_bit_for_bit_as_its_solo_run():
             solo_optimizer.step()
             solo_optimizer.zero_grad()
     _assert_trained_as_alone(model, solo, widths, "relu")
+
+
+def test_losses_of_members_alone_are_bit_for_bit_the_solo_ones_and_the_others_within_rounding():
+    generator = torch.Generator().manual_seed(0)
+    logits = (3 * torch.randn(75, 100, 10, generator=generator)).requires_grad_()
+    targets = torch.randint(10, (75, 100), generator=generator)
+
+    def gradient(bitwise):
+        return torch.autograd.grad(sample_losses(logits, targets, bitwise).mean(1).sum(), logits)[0]
+
+    bitwise = list(range(0, 75, 2))
+    grad, rows = gradient(bitwise), gradient(range(75))
+    assert not torch.equal(gradient([]), rows)  # the two orders of summing do round apart on this data
+    assert torch.equal(grad[bitwise], rows[bitwise])
+    torch.testing.assert_close(grad, rows, rtol=1e-5, atol=1e-8)
+    solo = [F.cross_entropy(logits[m], targets[m], reduction="none") for m in bitwise]
+    assert torch.equal(sample_losses(logits, targets, bitwise)[bitwise], torch.stack(solo))
