@@ -127,3 +127,21 @@ def test_losses_of_members_alone_are_bit_for_bit_the_solo_ones_and_the_others_wi
     torch.testing.assert_close(grad, rows, rtol=1e-5, atol=1e-8)
     solo = [F.cross_entropy(logits[m], targets[m], reduction="none") for m in bitwise]
     assert torch.equal(sample_losses(logits, targets, bitwise)[bitwise], torch.stack(solo))
+
+
+def test_the_gradient_buffer_is_reused_each_step_and_a_second_backward_still_accumulates():
+    model = StackedMLP(_nets([5, 8, 8]))
+    x = torch.randn(3, 20, 12)
+    model(x).square().sum().backward()
+    first, buffer = model.flat.grad.clone(), model.flat.grad.data_ptr()
+    model.flat.grad = None  # as zero_grad() leaves it
+    model(x).square().sum().backward()
+    assert model.flat.grad.data_ptr() == buffer and torch.equal(model.flat.grad, first)
+    other = torch.randn(3, 20, 12)
+    model.flat.grad = None
+    model(other).square().sum().backward()
+    second = model.flat.grad.clone()
+    model.flat.grad = None
+    model(x).square().sum().backward()
+    model(other).square().sum().backward()  # .grad still set: a fresh tensor is added to it
+    torch.testing.assert_close(model.flat.grad, first + second, rtol=0, atol=0)
