@@ -105,6 +105,15 @@ def heartbeat() -> dict:
     }
 
 
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has ended but not been reaped (Linux): a forked worker whose launcher died first
+    waits for init to reap it, and still answers ``kill(pid, 0)``."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] in ("Z", "X")
+    except OSError:
+        return False
+
+
 def process_alive(pid: int, started: int | None = None) -> bool:
     """Whether ``pid`` runs, and, given its recorded start stamp, is still that very process."""
     try:
@@ -113,6 +122,8 @@ def process_alive(pid: int, started: int | None = None) -> bool:
         return False
     except PermissionError:  # alive, owned by another user
         pass
+    if _zombie(pid):
+        return False
     return started is None or process_started(pid) in (started, None)
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,22 @@ def test_read_status_tells_live_from_dead(monkeypatch):
     remote["heartbeat"]["updated_at"] = __import__("time").time()
     assert read_status(remote) == "running"
     assert read_status({"status": "completed"}) == "completed" and read_status(None) == "not_started"
+
+
+def test_a_writer_that_ended_unreaped_reads_as_interrupted():
+    """A zombie still answers kill(pid, 0): a stacked worker whose launcher died first is one until init
+    reaps it, and its members must not read as running meanwhile."""
+    writer = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        beat = {**records.heartbeat(), "pid": writer.pid, "started": records.process_started(writer.pid)}
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{writer.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(writer.pid, 0)  # not reaped: the pid still answers
+        assert read_status({"status": "running", "heartbeat": beat}) == "interrupted"
+    finally:
+        writer.wait()
 
 
 def test_a_reused_pid_does_not_look_alive(tmp_path):

@@ -7,9 +7,13 @@ its members at once (:mod:`dlr.experiments.stacked_train`). Jobs that cannot sta
 (as separate jobs over the same worker processes), and the launcher says why in one line.
 """
 
+import ctypes
 import functools
 import math
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -27,6 +31,8 @@ from dlr.experiments.stacked_nets import STACKED_PATHS
 from dlr.experiments.stacked_plan import group_key, padding_share, plan_buckets, stack_blockers
 from dlr.experiments.stacked_train import train_bucket
 
+#: prctl's request for a signal when the parent process ends (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 #: The sweep's Hydra context and task function, set before the workers fork: they inherit them as they are.
 _sweep: tuple[HydraContext, TaskFunction] | None = None
 
@@ -43,9 +49,29 @@ def start_workers(hydra_context: HydraContext, task_function: TaskFunction, n_jo
     _sweep = (hydra_context, task_function)
     if n_jobs <= 1:
         return None
-    workers = ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("fork"))
+    workers = ProcessPoolExecutor(
+        n_jobs,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_end_with_launcher,
+        initargs=(os.getpid(),),
+    )
     workers.submit(int)  # a fork context's pool forks all its workers at the first submit
     return workers
+
+
+def _end_with_launcher(launcher_pid: int) -> None:
+    """A worker's first act: ask Linux for SIGTERM when the launching process ends, however it ends.
+
+    A signal to the launcher alone (``kill <pid>``, the OOM killer's SIGKILL) would otherwise leave its
+    workers training as orphans, writing into the runs that a rerun of the sweep resumes. With SIGTERM a
+    worker ends as under a signal to the whole process group: its members are left ``running`` with a
+    dead writer, which reads as ``interrupted``. Elsewhere than Linux there is no such request.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != launcher_pid:  # the launcher ended before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _job_config(hydra_context: HydraContext, config: DictConfig, index: int, overrides: list[str]):

@@ -1,6 +1,7 @@
 """Ctrl-C stops a `launcher=stacked` sweep; re-running the very same command resumes it in the same
 directory: the completed members are skipped (their records untouched, no bucket retrains them) and the
-interrupted bucket's members train again and complete."""
+interrupted bucket's members train again and complete. SIGTERM to the launcher alone ends its workers too,
+leaving no orphan to write into the runs a rerun resumes."""
 
 import json
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from dlr.records import read_status
 from tests.conftest import ROOT, start_in_own_group
 
 # Two groups (max_epochs does not stack) of two widths: the 2-epoch bucket completes while the other trains.
@@ -31,7 +33,7 @@ def _status(sweep: Path, job: str) -> str | None:
     return json.loads(record.read_text())["status"] if record.exists() else None
 
 
-def _interrupt_while_the_long_bucket_trains(command: list[str], log_dir: Path) -> Path:
+def _interrupt_while_the_long_bucket_trains(command: list[str], log_dir: Path, to_group: bool = True) -> Path:
     process = start_in_own_group(command)
     deadline = time.monotonic() + 300
     while True:
@@ -41,9 +43,35 @@ def _interrupt_while_the_long_bucket_trains(command: list[str], log_dir: Path) -
             if all(_status(sweeps[0], job) == "running" for job in LONG):  # built: its bucket trains
                 break
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the launcher and its workers
+    if to_group:  # Ctrl-C in a terminal reaches the launcher and its workers
+        os.killpg(process.pid, signal.SIGINT)
+    else:  # `kill <pid>`: the launcher alone
+        os.kill(process.pid, signal.SIGTERM)
     assert process.wait(timeout=300) != 0
     return sweeps[0]
+
+
+def test_sigterm_to_the_launcher_alone_ends_its_workers_too(tmp_path):
+    command = [sys.executable, "train.py", "-m", *SWEEP, f"paths.log_dir={tmp_path}"]
+    sweep = _interrupt_while_the_long_bucket_trains(command, tmp_path, to_group=False)
+    deadline = time.monotonic() + 30
+    while _group_alive(command):
+        assert time.monotonic() < deadline, "the workers outlived their launcher"
+        time.sleep(0.1)
+    for job in LONG:  # left as their writer died: interrupted, and resumed by a rerun (the test above)
+        assert read_status(json.loads((sweep / job / "metrics.json").read_text())) == "interrupted"
+
+
+def _group_alive(command: list[str]) -> bool:
+    """Whether any process still runs this very command line (the launcher's forked workers do)."""
+    wanted = "\0".join(command[1:]).encode()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and wanted in (proc / "cmdline").read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
 
 
 @pytest.mark.slow
