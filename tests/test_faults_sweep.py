@@ -59,8 +59,12 @@ def _interrupt_during_job_1(command: list[str], log_dir: Path, signum: int, to_g
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "launcher, signum, to_group",
-    [((), signal.SIGTERM, False), (("launcher=joblib",), signal.SIGINT, True)],
-    ids=["basic-sigterm", "joblib-ctrl-c"],
+    [
+        ((), signal.SIGTERM, False),
+        (("launcher=joblib",), signal.SIGINT, True),
+        (("launcher=joblib",), signal.SIGTERM, False),  # the launcher alone: it hands SIGTERM on to loky's
+    ],
+    ids=["basic-sigterm", "joblib-ctrl-c", "joblib-sigterm-to-the-launcher"],
 )
 def test_the_same_command_resumes_the_interrupted_sweep(tmp_path, launcher, signum, to_group):
     command = _sweep(tmp_path, *launcher, "torch_threads=1")

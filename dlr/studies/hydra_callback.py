@@ -1,7 +1,8 @@
 """The Hydra callback behind every sweep: checks the launcher, splits CPU threads, summarizes at the end.
 
 Registered in ``conf/hydra/default.yaml``. ``on_multirun_start`` and ``on_multirun_end`` run once, in the
-launching process, before the first job and after every job returned; ``on_job_start`` runs inside each
+launching process, before the first job and after every job returned (the start also hands a SIGTERM to
+that process on to its jobs' processes: :mod:`dlr.launcher_signals`); ``on_job_start`` runs inside each
 job's process (a joblib worker, a SLURM node). A sweep in which a job failed exits non-zero at the end,
 listing the failed jobs and why.
 """
@@ -16,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
 from dlr.errors import ConfigError
+from dlr.launcher_signals import hand_sigterm_to_descendants
 from dlr.records import read_record, read_status
 from dlr.validation import check_launcher
 
@@ -51,6 +53,7 @@ class SweepCallback(Callback):
         except ConfigError as error:
             console.print_error(str(error))
             sys.exit(1)
+        hand_sigterm_to_descendants()
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         launcher = config.hydra.get("launcher") or {}
