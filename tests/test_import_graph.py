@@ -61,7 +61,9 @@ LAYERS = {
     **dict.fromkeys(
         ("dlr.errors", "dlr.records", "dlr.validation", "dlr.console", "dlr.compose", "dlr.resolvers"), 6
     ),
-    **dict.fromkeys(("dlr.sweep_dirs", "dlr.lean_imports", "dlr.lean_hydra", "dlr.quick_exit"), 6),
+    **dict.fromkeys(
+        ("dlr.sweep_dirs", "dlr.launcher_signals", "dlr.lean_imports", "dlr.lean_hydra", "dlr.quick_exit"), 6
+    ),
 }
 STUDIES = "dlr.studies"
 #: What the studies (which read run directories after a sweep) may import, and which layer may import them.
