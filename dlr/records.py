@@ -75,13 +75,20 @@ def write_atomically(path: Path, data: bytes, key: str = "paths.output_dir") -> 
 STALE_AFTER_S = 300.0
 
 
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (None when the process is gone); OSError
+    where there is no /proc. The name (field 2) may hold spaces and parentheses: split after its last ")"."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        return None
+
+
 def process_started(pid: int) -> int | None:
     """An opaque start stamp of process ``pid`` (None when gone or unknown): with the pid, it names one
     process, as a pid is reused once its process exits. Linux: clock ticks since boot (/proc/<pid>/stat)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return None
+        fields = _stat_fields(pid)
     except OSError:  # no /proc (macOS): psutil's creation time, where it is installed
         try:
             import psutil
@@ -89,8 +96,7 @@ def process_started(pid: int) -> int | None:
             return round(psutil.Process(pid).create_time() * 100)
         except Exception:
             return None
-    # The command name (field 2) may hold spaces and parentheses: count the fields after its last ")".
-    return int(stat.rpartition(")")[2].split()[19])
+    return int(fields[19]) if fields else None
 
 
 def heartbeat() -> dict:
@@ -109,9 +115,10 @@ def _zombie(pid: int) -> bool:
     """Whether ``pid`` has ended but not been reaped (Linux): a forked worker whose launcher died first
     waits for init to reap it, and still answers ``kill(pid, 0)``."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] in ("Z", "X")
+        fields = _stat_fields(pid)
     except OSError:
         return False
+    return bool(fields) and fields[0] in ("Z", "X")
 
 
 def process_alive(pid: int, started: int | None = None) -> bool:

@@ -193,12 +193,14 @@ class StackedMLP(nn.Module):
         ``zero_grad(set_to_none=False)`` or a second backward, the gradient is a new tensor instead: autograd
         would otherwise add the buffer to itself.
         """
-        base, views = self._gradient
-        if self.flat.grad is not None or base is None or base.device != self.flat.device:
+        if self.flat.grad is not None:  # autograd adds what the backward returns to it
             fresh = torch.zeros_like(self.flat)
-            if self.flat.grad is not None:
-                return fresh, self._layer_views(fresh)
-            base, views = self._gradient = (fresh, self._layer_views(fresh))
+            return fresh, self._layer_views(fresh)
+        base, views = self._gradient
+        if base is None or base.device != self.flat.device:
+            base = torch.zeros_like(self.flat)
+            views = self._layer_views(base)
+            self._gradient = (base, views)
         return base.view(base.shape), views
 
     def activation_backward(self, grad: torch.Tensor, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:

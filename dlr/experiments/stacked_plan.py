@@ -122,8 +122,9 @@ def plan_buckets(
     ``pads``: the stack pads every member to the bucket's widest width (the conv nets), or stacks each
     width at its own shape (the MLP: one group per width, no padding).
 
-    A run may end between two seeds of one width: with five seeds the widest widths alone are a large
-    share of the sweep, and splitting their seeds is what evens the work over the processes. Few buckets
+    A run may end between two seeds of one width: once one width outweighs a process's share of the work
+    (five seeds on four processes: width 300 alone is a third of it), splitting its seeds is what evens the
+    work over the processes. Few buckets
     cost the least per step, many share the work evenly: for each cap on a bucket's cost (a geometric grid
     from the costliest single job to the whole sweep), the cheapest split under the cap (dynamic
     programming over the jobs) is scheduled as :func:`launch` runs it, longest first, and the split that
