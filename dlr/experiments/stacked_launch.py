@@ -165,7 +165,7 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
             )
             units += [("single", [job], [], math.inf) for job in members]
             continue
-        flops_of_width = _flops_of_width(first)
+        flops_of_width, steps_per_epoch = _measure(first)
 
         stackable = []
         for index, overrides in members:
@@ -185,7 +185,9 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
             f"padding is {100 * padding_share(buckets):.1f}% of their FLOPs",
             soft_wrap=True,
         )
-        units += [("stacked", bucket.jobs, bucket.widths, bucket.cost) for bucket in buckets]
+        # A bucket's whole cost: groups may differ in epochs and data, and a unit's order is by it.
+        steps = steps_per_epoch * (first.trainer.max_epochs if first.get("train", True) else 0)
+        units += [("stacked", bucket.jobs, bucket.widths, bucket.cost * steps) for bucket in buckets]
     return sorted(units, key=lambda unit: -unit[3])  # the longest first: even work over the workers
 
 
@@ -209,8 +211,8 @@ def _span(widths: list[int]) -> str:
     return f"{min(widths)}-{max(widths)}" if min(widths) < max(widths) else str(widths[0])
 
 
-def _flops_of_width(sweep_config: DictConfig) -> Callable[[int], int]:
-    """One member's FLOPs per sample at each width, for the group's buckets: measured on its net."""
+def _measure(sweep_config: DictConfig) -> tuple[Callable[[int], int], int]:
+    """One member's FLOPs per sample at each width, measured on its net, and its training steps per epoch."""
     previous = HydraConfig.instance().cfg
     HydraConfig.instance().set_config(sweep_config)  # the data config's paths interpolate hydra:runtime
     try:
@@ -223,7 +225,7 @@ def _flops_of_width(sweep_config: DictConfig) -> Callable[[int], int]:
         net = build.build_net(sweep_config, datamodule, width=width)
         return STACKED_PATHS[sweep_config.model.net._target_].flops(net, tuple(datamodule.input_shape))
 
-    return flops_of_width
+    return flops_of_width, math.ceil(len(datamodule.train.x) / datamodule.batch_size)
 
 
 def launch(

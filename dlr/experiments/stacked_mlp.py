@@ -39,10 +39,11 @@ def _shapes(net: MLP) -> tuple[tuple[int, int], ...]:
     return tuple((layer.out_features, layer.in_features) for layer in linear_layers(net))
 
 
-def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+def _linear(x: torch.Tensor, weight_t: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``weight_t``: the weight transposed, ``bias``: broadcastable over the batch (see ``forward_layers``)."""
     if x.dim() == 2:  # one member: nn.Linear's own op (MKL's batched one rounds otherwise at some shapes)
-        return torch.addmm(bias, x, weight.t())
-    return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+        return torch.addmm(bias, x, weight_t)
+    return torch.baddbmm(bias, x, weight_t)
 
 
 def _weight_grad(grad: torch.Tensor, x: torch.Tensor, out: torch.Tensor) -> None:
@@ -71,15 +72,17 @@ class _GroupedMLP(torch.autograd.Function):
         if not model.in_member_order:
             x = x.index_select(0, model.group_order)
         outputs, saved = [], []
-        for (start, end), layers in zip(model.group_rows, model.group_layers(flat), strict=True):
+        relu = model.relu
+        for (start, end), layers in zip(model.group_rows, model.forward_layers(flat), strict=True):
             h = x[start] if end - start == 1 else x[start:end]
             inputs, pre_activations = [], []
-            for index, (weight, bias) in enumerate(layers):
+            last = len(layers) - 1
+            for index, (weight_t, bias) in enumerate(layers):
                 inputs.append(h)
-                h = _linear(h, weight, bias)
-                if index < len(layers) - 1:
-                    pre_activations.append(h)
-                    h = model.activation(h)
+                h = _linear(h, weight_t, bias)
+                if index < last:  # ReLU's backward needs only its output: its input is overwritten
+                    pre_activations.append(None if relu else h)
+                    h = h.relu_() if relu else model.activation(h)
             outputs.append(h if h.dim() == 3 else h.unsqueeze(0))
             saved.append((inputs, pre_activations))
         ctx.model, ctx.saved = model, saved
@@ -152,6 +155,7 @@ class StackedMLP(nn.Module):
             self.layout.append(layers)
         self.flat = nn.Parameter(torch.cat(pieces))
         self._views: tuple = (None, None)
+        self._forward_views: tuple = (None, None)
         self._gradient: tuple = (None, None)
         self.relu = isinstance(self.activation, nn.ReLU)
         #: Members alone at their width: they compute as their solo runs do, bit for bit.
@@ -183,6 +187,17 @@ class StackedMLP(nn.Module):
             self._views = ((flat.data_ptr(), flat.device), self._layer_views(flat))
         return self._views[1]
 
+    def forward_layers(self, flat: torch.Tensor) -> list[list[tuple[torch.Tensor, torch.Tensor]]]:
+        """Per group, (weight transposed, bias broadcastable over the batch) per layer: the forward's views,
+        made once per parameter tensor as ``group_layers``'."""
+        if self._forward_views[0] != (flat.data_ptr(), flat.device):
+            views = [
+                [(w.t(), b) if w.dim() == 2 else (w.transpose(1, 2), b.unsqueeze(1)) for w, b in group]
+                for group in self.group_layers(flat)
+            ]
+            self._forward_views = ((flat.data_ptr(), flat.device), views)
+        return self._forward_views[1]
+
     def gradient_buffer(self) -> tuple[torch.Tensor, list]:
         """A tensor for the backward to write the whole gradient into, and its per-layer views.
 
@@ -203,8 +218,11 @@ class StackedMLP(nn.Module):
             self._gradient = (base, views)
         return base.view(base.shape), views
 
-    def activation_backward(self, grad: torch.Tensor, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
-        """The gradient at the activation's input, by the very op the solo run's autograd uses."""
+    def activation_backward(
+        self, grad: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor
+    ) -> torch.Tensor:
+        """The gradient at the activation's input, by the very op the solo run's autograd uses (ReLU's
+        needs only its output, and its forward keeps no ``pre``)."""
         if self.relu:
             return torch.ops.aten.threshold_backward(grad, post, 0)
         with torch.enable_grad():

@@ -66,6 +66,9 @@ def stack_blockers(cfg: DictConfig) -> list[str]:
         "callbacks change training": any(
             spec and name not in NEUTRAL_CALLBACKS for name, spec in (cfg.get("callbacks") or {}).items()
         ),
+        "trainer.max_epochs is not a count of epochs (Lightning's own loop reads None and -1)": not (
+            isinstance(trainer.get("max_epochs"), int) and trainer.max_epochs > 0
+        ),
         "trainer counts or limits steps": bool(trainer.get("gradient_clip_val"))
         or trainer.get("accumulate_grad_batches", 1) != 1
         or trainer.get("max_steps", -1) != -1

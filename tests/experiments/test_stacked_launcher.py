@@ -105,3 +105,18 @@ def test_a_model_without_stacked_path_runs_unstacked_and_says_why(tmp_path, data
     )
     records = _records(tmp_path / "sweep")
     assert [records[i]["status"] for i in range(2)] == ["completed", "completed"]
+
+
+def test_the_longest_bucket_starts_first_when_groups_differ_in_epochs(tmp_path, data_dir):
+    # One worker trains the buckets one after another, in the order a pool of workers would take them.
+    epochs = ["trainer.max_epochs=1,8", "width=8", "hydra.launcher.n_jobs=1"]
+    _sweep(tmp_path, data_dir, "sweep", *SMALL_DD, *epochs)
+    records = _records(tmp_path / "sweep")
+    finished = {  # the record's last write
+        epochs: r["heartbeat"]["updated_at"]
+        for r in records.values()
+        for epochs in ("1", "8")
+        if f"trainer.max_epochs={epochs}" in r["overrides"]
+    }
+    assert finished["8"] < finished["1"], finished
+    assert {r["status"] for r in records.values()} == {"completed"}

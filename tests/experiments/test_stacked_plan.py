@@ -80,6 +80,10 @@ def test_mlp_cnn_resnet_stack_and_the_reasons_against_stacking_are_named(make_cf
     assert stack_blockers(make_cfg(["model=mixer"])) == [
         "model=mixer has no stacked path (stacked: mlp, cnn, resnet)"
     ]
+    for epochs in ("null", "-1"):
+        assert stack_blockers(make_cfg([f"trainer.max_epochs={epochs}"])) == [
+            "trainer.max_epochs is not a count of epochs (Lightning's own loop reads None and -1)"
+        ]
     reasons = stack_blockers(make_cfg(["model.net.dropout=0.1", "scheduler=cosine"]))
     assert reasons == [
         "model.net.dropout > 0 draws random numbers a stack would share",
