@@ -172,6 +172,8 @@ def main() -> None:
             {
                 f"stacked_{args.seeds}seeds_wall_s": round(seeds_s, 1),
                 f"stacked_{args.seeds}seeds_over_one_seed": round(seeds_s / stacked_s, 2),
+                # Its own floor is the seeds' FLOPs: near it, the ratio to one seed nears their count.
+                f"stacked_{args.seeds}seeds_over_flop_floor": round(seeds_s / (args.seeds * floor_s), 2),
             }
         )
     if not args.skip_joblib:

@@ -22,6 +22,7 @@ def test_bench_sweep_runs_tiny(tmp_path, data_dir):
         "scripts/bench_sweep.py",
         "--epochs=2",
         "--widths=2,36",
+        "--seeds=2",
         "--skip-joblib",
         f"--data-dir={data_dir}",
         f"--out={tmp_path}",
@@ -30,6 +31,7 @@ def test_bench_sweep_runs_tiny(tmp_path, data_dir):
     assert report["flop_floor_s"] > 0 and report["stacked_over_flop_floor"] > 1
     assert sorted(report["stacked_test_error"]) == ["2", "36"]
     assert sum(bucket["members"] for bucket in report["stacked_buckets"]) == 2
+    assert report["stacked_2seeds_over_one_seed"] > 0 and report["stacked_2seeds_over_flop_floor"] > 1
 
 
 @pytest.mark.slow
