@@ -123,6 +123,8 @@ class RunContext:
         )
         if hint is None and self.multirun:  # the sweep stops here; the same command continues it
             hint = f"re-run the same command to resume the sweep in {HydraConfig.get().sweep.dir}"
+        elif self.record["status"] == "completed":  # the signal came after the final record was written
+            hint = f"the run had completed first, and its record says so: {self.run_dir}"
         elif hint is None:
             hint = f"resume with ckpt_path={last if last.is_file() else 'null (no checkpoint yet)'}"
         console.print_error(f"interrupted by {name}; {hint}")
@@ -145,6 +147,9 @@ class RunContext:
             raise error
 
     def _finish_quietly(self, **fields) -> None:
+        """Record how the run ended, unless its record is already final: a completed run stays completed."""
+        if self.record["status"] == "completed":
+            return
         try:
             self.finish(**fields)
         except ConfigError as error:  # the disk that failed the run cannot take its record either

@@ -246,3 +246,20 @@ def test_sweep_summary_reads_a_dead_running_job_as_interrupted(tmp_path):
         tmp_path / "0", {"status": "running", "heartbeat": {**records.heartbeat(), "pid": _dead_pid()}}
     )
     assert job_row(tmp_path / "0", tmp_path)["status"] == "interrupted"
+
+
+def test_ctrl_c_after_the_record_says_completed_leaves_it_completed(make_cfg, capsys, monkeypatch):
+    """A signal between the final record and the process's end (a sweep's Ctrl-C as a job prints its
+    metrics) stops the process, but the run did complete: a resumed sweep skips it, untouched."""
+
+    def ctrl_c_now(*_args):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr("dlr.run.console.print_metrics_table", ctrl_c_now)
+    cfg = make_cfg([*SMALL, "logger=none"])
+    with pytest.raises(SystemExit) as exit_info:
+        train(cfg)
+    assert exit_info.value.code == 128 + signal.SIGINT
+    record = read_record(cfg.paths.output_dir)
+    assert record["status"] == "completed" and "error" not in record
+    assert "the run had completed first" in capsys.readouterr().err
