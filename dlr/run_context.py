@@ -86,23 +86,27 @@ class RunContext:
         self._write()
         threading.Thread(target=self._beat, daemon=True, name="dlr-heartbeat").start()
 
-    def _write(self) -> None:
+    def _write(self, **fields) -> None:
+        """Update the record and write it: never while the heartbeat thread serializes it."""
         with self._writing:
+            self.record.update(fields)
             write_record(self.run_dir, self.record)
 
     def _beat(self) -> None:
         while not self._stopped.wait(HEARTBEAT_S):
-            self.record["heartbeat"] = heartbeat()
-            try:
-                self._write()
-            except ConfigError:  # a full disk: the final write will say so
-                pass
+            beat = heartbeat()
+            with self._writing:
+                if self._stopped.is_set():  # the final record is written: a beat must not follow it
+                    return
+                self.record["heartbeat"] = beat
+                try:
+                    write_record(self.run_dir, self.record)
+                except ConfigError:  # a full disk: the final write will say so
+                    pass
 
     def finish(self, **fields) -> dict:
         self._stopped.set()
-        self.record.update(fields, wall_time_s=round(time.time() - self.started, 3))
-        self.record["heartbeat"] = heartbeat()
-        self._write()
+        self._write(**fields, wall_time_s=round(time.time() - self.started, 3), heartbeat=heartbeat())
         return self.record
 
     def close(self) -> None:

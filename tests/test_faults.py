@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -263,3 +264,25 @@ def test_ctrl_c_after_the_record_says_completed_leaves_it_completed(make_cfg, ca
     record = read_record(cfg.paths.output_dir)
     assert record["status"] == "completed" and "error" not in record
     assert "the run had completed first" in capsys.readouterr().err
+
+
+def test_a_heartbeat_due_as_the_run_finishes_does_not_rewrite_the_final_record(make_cfg, monkeypatch):
+    """The heartbeat thread takes its beat, the run writes its final record meanwhile: the beat is dropped."""
+    final_written = threading.Event()
+    real_heartbeat = records.heartbeat
+
+    def beat_held_until_the_end() -> dict:
+        if threading.current_thread().name != "dlr-heartbeat":
+            return real_heartbeat()
+        final_written.wait(60)
+        return {**real_heartbeat(), "late": True}
+
+    monkeypatch.setattr("dlr.run_context.HEARTBEAT_S", 0.01)
+    monkeypatch.setattr("dlr.run_context.heartbeat", beat_held_until_the_end)
+    cfg = make_cfg([*SMALL, "logger=none"])
+    train(cfg)
+    final_written.set()
+    for thread in [t for t in threading.enumerate() if t.name == "dlr-heartbeat"]:
+        thread.join(10)
+    record = read_record(cfg.paths.output_dir)
+    assert record["status"] == "completed" and "late" not in record["heartbeat"]
