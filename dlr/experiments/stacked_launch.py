@@ -114,13 +114,12 @@ def run_unit(kind: str, job_configs: list[DictConfig]) -> list[JobReturn]:
     if not members:  # all completed before, or failed to build
         return returns
     cfg = members[0].cfg
-    trains = bool(cfg.get("train", True))
     try:
         result = train_bucket(
             [m.task for m in members],
             [m.datamodule for m in members],
-            epochs=cfg.trainer.max_epochs if trains else 0,
-            validate=trains and cfg.trainer.get("limit_val_batches") != 0,  # as a solo run validates
+            epochs=_epochs(cfg),
+            validate=_epochs(cfg) > 0 and cfg.trainer.get("limit_val_batches") != 0,  # as a solo run does
             device=device_of(str(cfg.trainer.accelerator)),
         )
     except Exception as error:  # the bucket's members fail; the sweep's other buckets go on
@@ -186,9 +185,14 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
             soft_wrap=True,
         )
         # A bucket's whole cost: groups may differ in epochs and data, and a unit's order is by it.
-        steps = steps_per_epoch * (first.trainer.max_epochs if first.get("train", True) else 0)
+        steps = steps_per_epoch * _epochs(first)
         units += [("stacked", bucket.jobs, bucket.widths, bucket.cost * steps) for bucket in buckets]
     return sorted(units, key=lambda unit: -unit[3])  # the longest first: even work over the workers
+
+
+def _epochs(cfg: DictConfig) -> int:
+    """The epochs a job trains: none with ``train=false``."""
+    return cfg.trainer.max_epochs if cfg.get("train", True) else 0
 
 
 def _width(hydra_context, config, index: int, overrides: list[str]) -> int:

@@ -73,7 +73,7 @@ class _GroupedMLP(torch.autograd.Function):
             x = x.index_select(0, model.group_order)
         outputs, saved = [], []
         relu = model.relu
-        for (start, end), layers in zip(model.group_rows, model.forward_layers(flat), strict=True):
+        for (start, end), layers in zip(model.group_rows, model.forward_layers(), strict=True):
             h = x[start] if end - start == 1 else x[start:end]
             inputs, pre_activations = [], []
             last = len(layers) - 1
@@ -155,7 +155,6 @@ class StackedMLP(nn.Module):
             self.layout.append(layers)
         self.flat = nn.Parameter(torch.cat(pieces))
         self._views: tuple = (None, None)
-        self._forward_views: tuple = (None, None)
         self._gradient: tuple = (None, None)
         self.relu = isinstance(self.activation, nn.ReLU)
         #: Members alone at their width: they compute as their solo runs do, bit for bit.
@@ -183,20 +182,25 @@ class StackedMLP(nn.Module):
         them); a group of one member's are 2-D, as its solo nn.Linear's."""
         if flat is not self.flat:
             return self._layer_views(flat)
-        if self._views[0] != (flat.data_ptr(), flat.device):
-            self._views = ((flat.data_ptr(), flat.device), self._layer_views(flat))
-        return self._views[1]
+        return self._parameter_views()[0]
 
-    def forward_layers(self, flat: torch.Tensor) -> list[list[tuple[torch.Tensor, torch.Tensor]]]:
-        """Per group, (weight transposed, bias broadcastable over the batch) per layer: the forward's views,
-        made once per parameter tensor as ``group_layers``'."""
-        if self._forward_views[0] != (flat.data_ptr(), flat.device):
-            views = [
+    def forward_layers(self) -> list[list[tuple[torch.Tensor, torch.Tensor]]]:
+        """Per group, (weight transposed, bias broadcastable over the batch) per layer: the forward's views
+        of the parameters."""
+        return self._parameter_views()[1]
+
+    def _parameter_views(self) -> tuple[list, list]:
+        """``group_layers`` and ``forward_layers`` of the parameters, made once per parameter tensor: making
+        them every step costs a small bucket's step more than its matmuls."""
+        key = (self.flat.data_ptr(), self.flat.device)
+        if self._views[0] != key:
+            layers = self._layer_views(self.flat)
+            forward = [
                 [(w.t(), b) if w.dim() == 2 else (w.transpose(1, 2), b.unsqueeze(1)) for w, b in group]
-                for group in self.group_layers(flat)
+                for group in layers
             ]
-            self._forward_views = ((flat.data_ptr(), flat.device), views)
-        return self._forward_views[1]
+            self._views = (key, (layers, forward))
+        return self._views[1]
 
     def gradient_buffer(self) -> tuple[torch.Tensor, list]:
         """A tensor for the backward to write the whole gradient into, and its per-layer views.
