@@ -4,14 +4,16 @@ import hydra
 from omegaconf import DictConfig
 
 import dlr  # noqa: F401  (registers the config resolvers)
+from dlr.patches import install_entry_point_patches
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="eval")
 def main(cfg: DictConfig) -> None:
-    from dlr.evaluate import evaluate  # after Hydra: --help and config errors answer before torch loads
+    from dlr.run.evaluate import evaluate  # after Hydra: --help and config errors answer before torch loads
 
     evaluate(cfg)
 
 
 if __name__ == "__main__":
+    install_entry_point_patches()
     main()

@@ -8,14 +8,15 @@ import hydra
 from omegaconf import DictConfig
 
 import dlr  # noqa: F401  (registers the config resolvers)
-from dlr.preflight import config_is_valid
+from dlr.config.preflight import config_is_valid
+from dlr.patches import install_entry_point_patches
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     if not config_is_valid(cfg):
         return None
-    # A driver runs many single runs (dlr.experiments); anything else is one run of dlr.run.
+    # A driver runs many single runs (dlr.experiments); anything else is one run of dlr.run.train.
     if cfg.get("tabular_benchmark"):  # experiment=tabular_benchmark: many trials, one table
         from dlr.experiments.tabular_benchmark import run_benchmark as run
     elif cfg.get("transfer_study"):  # experiment=transfer_study: pretrain, then fine-tune many ways
@@ -23,7 +24,7 @@ def main(cfg: DictConfig) -> float | None:
     elif cfg.cv.folds and cfg.cv.fold is None:  # cv.folds=k: one run per fold, their mean and std
         from dlr.experiments.kfold import run_folds as run
     else:
-        from dlr.run import train as run
+        from dlr.run.train import train as run
     record = run(cfg)
     if record is None:
         return None
@@ -33,4 +34,5 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    install_entry_point_patches()
     main()

@@ -1,11 +1,10 @@
-"""dlr: configurable deep-learning research on Hydra and Lightning."""
+"""dlr: configurable deep-learning research on Hydra and Lightning.
 
-from dlr.lean_hydra import install as _install_lean_hydra
-from dlr.lean_imports import install as _install_lean_imports
-from dlr.quick_exit import install as _install_quick_exit
-from dlr.resolvers import register as _register_resolvers
+Importing dlr registers its ``dlr_*`` OmegaConf resolvers (additive: every process that resolves a dlr
+config needs them, sweep workers that import dlr only by unpickling a job included) and changes nothing
+else: the start-up patches (``dlr.patches``) are installed by the entry points alone.
+"""
+
+from dlr.config.resolvers import register as _register_resolvers
 
 _register_resolvers()
-_install_lean_imports()
-_install_lean_hydra()
-_install_quick_exit()

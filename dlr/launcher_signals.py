@@ -7,7 +7,7 @@ starts (:class:`~dlr.studies.hydra_callback.SweepCallback`): the handler hands S
 descendant process, where a run stops at its epoch end and records ``interrupted``, then ends the launcher
 as SIGTERM would have. Ctrl-C needs nothing of this: a terminal sends SIGINT to the whole process group.
 A SIGKILL cannot be handed on; the stacked workers ask the kernel for SIGTERM when their launcher ends
-(:func:`~dlr.experiments.stacked_launch.start_workers`).
+(:func:`~dlr.experiments.stacked.launch.start_workers`).
 """
 
 import os

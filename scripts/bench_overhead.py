@@ -3,7 +3,7 @@
     python scripts/bench_overhead.py [--widths 16 100 300] [--epochs 20] [--repeats 3]
 
 Both sides train the same MLP on the same MNIST-1D tensors with AdamW at the same batch size for the same
-number of steps. The hand loop slices shuffled tensors; dlr goes through ``dlr.run.train`` with its default
+number of steps. The hand loop slices shuffled tensors; dlr goes through ``dlr.run.train.train`` with its default
 callbacks (checkpointing) and CSV logger, validation disabled since the hand loop has none. Both time
 training only: dlr's ``fit_s`` from the run record, the hand loop its epochs. Prints JSON with
 samples/s of each and their ratio (dlr / hand; 1.0 means no overhead), for dlr's default
@@ -26,9 +26,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlr import console  # noqa: E402
-from dlr.build import build_datamodule, build_task  # noqa: E402
-from dlr.compose import compose_config  # noqa: E402
-from dlr.run import train  # noqa: E402
+from dlr.config.compose import compose_config  # noqa: E402
+from dlr.run.build import build_datamodule, build_task  # noqa: E402
+from dlr.run.train import train  # noqa: E402
 
 
 def overrides(width: int, epochs: int, batches_per_step: str) -> list[str]:
@@ -72,7 +72,7 @@ def dlr_seconds(cfg) -> float:
 
 def main() -> None:
     # Importing Lightning sets this, which makes each optimizer step probe for NVML on a machine without a GPU;
-    # dlr's trainer drops it on CPU (dlr/build.py), so the hand loop must not pay for it either.
+    # dlr's trainer drops it on CPU (dlr/run/build.py), so the hand loop must not pay for it either.
     os.environ.pop("PYTORCH_NVML_BASED_CUDA_CHECK", None)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--widths", type=int, nargs="+", default=[16, 100, 300])

@@ -2,7 +2,7 @@
 
     python scripts/zoo_table.py [--only vae,esn] [--skip minilm] [--out docs/zoo_table.md] [--max-epochs 1]
 
-Every ``conf/model/*.yaml`` with a ``zoo:`` block is trained once through ``dlr.run.train`` at its default
+Every ``conf/model/*.yaml`` with a ``zoo:`` block is trained once through ``dlr.run.train.train`` at its default
 budget plus the block's ``overrides``; the table reports the block's metric from the run's record.
 Prints the rows as JSON and writes the markdown table.
 """
@@ -19,8 +19,8 @@ from rich.progress import track
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlr import console  # noqa: E402
-from dlr.compose import CONF_DIR, compose_config  # noqa: E402
-from dlr.run import train  # noqa: E402
+from dlr.config.compose import CONF_DIR, compose_config  # noqa: E402
+from dlr.run.train import train  # noqa: E402
 
 QUIET = ["callbacks=none", "logger=none"]
 

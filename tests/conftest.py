@@ -10,7 +10,7 @@ import torch
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
-from dlr.compose import compose_config
+from dlr.config.compose import compose_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,8 +25,8 @@ def preload() -> None:
     import hydra  # noqa: F401
     import pytorch_lightning  # noqa: F401
 
-    import dlr.evaluate  # noqa: F401
-    import dlr.run  # noqa: F401
+    import dlr.run.evaluate  # noqa: F401
+    import dlr.run.train  # noqa: F401
 
 
 def run_script(argv: list[str]) -> int:

@@ -1,6 +1,6 @@
 """The bad-input table: every config group, each bad value with the one line it must produce.
 
-Validation-only cases compose the real config and run ``dlr.validation`` in-process (a group set is
+Validation-only cases compose the real config and run ``dlr.config.validation`` in-process (a group set is
 composed once; value overrides are parsed by Hydra's own override parser and applied to a copy). Cases
 found only once the net exists run the real flow in-process; a few run the real CLI for the exit code,
 the single line on stderr and the ``failed`` record.
@@ -17,9 +17,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from dlr.compose import CONF_DIR
+from dlr.config.compose import CONF_DIR
+from dlr.config.validation import validate_config
 from dlr.errors import ConfigError
-from dlr.validation import validate_config
 from tests.conftest import run_cli
 from tests.test_bad_input import fails_with
 
@@ -268,7 +268,7 @@ def test_nothing_to_act_on_is_refused(make_cfg, capsys, overrides, expected):
 
 
 def test_resume_with_fewer_epochs_than_the_checkpoint_is_refused(make_cfg, capsys):
-    from dlr.run import train
+    from dlr.run.train import train
 
     trained = train(
         make_cfg(["data.num_samples=1000", "logger=none", "trainer.max_epochs=3"], run_name="long")

@@ -5,9 +5,9 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.plugins.precision import MixedPrecision
 
-from dlr import batch_groups
-from dlr.last_checkpoint import LastCheckpoint
-from dlr.run import train
+from dlr.run import batch_groups
+from dlr.run.checkpoints.last import LastCheckpoint
+from dlr.run.train import train
 from dlr.tasks.supervised import SupervisedTask
 from tests.conftest import FAST
 
@@ -82,7 +82,7 @@ def test_last_checkpoint_waits_every_s_between_epoch_writes_and_always_writes_at
     for every_s, expected in ((0, [0, 1, 2, 3]), (3600, [3])):  # 3 epochs; the last write is at the end
         writes.clear()
         callback = [
-            "+callbacks.last_checkpoint._target_=dlr.last_checkpoint.LastCheckpoint",
+            "+callbacks.last_checkpoint._target_=dlr.run.checkpoints.last.LastCheckpoint",
             "+callbacks.last_checkpoint.dirpath=${paths.output_dir}",
             f"+callbacks.last_checkpoint.every_s={every_s}",
         ]

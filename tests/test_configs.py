@@ -4,7 +4,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from dlr.compose import CONF_DIR
+from dlr.config.compose import CONF_DIR
 
 
 def options():

@@ -11,10 +11,10 @@ from omegaconf import OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from wandb.proto import wandb_internal_pb2
 
-from dlr import batch_groups, build
 from dlr.console import human_bytes, print_config_tree
-from dlr.progress import StepProgressBar
-from dlr.run import train
+from dlr.run import batch_groups, build
+from dlr.run.callbacks.progress import StepProgressBar
+from dlr.run.train import train
 from dlr.tasks.supervised import SupervisedTask
 from tests.conftest import FAST
 from tests.wandb_records import _payloads

@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import run_cli
 
 
@@ -21,7 +21,7 @@ def test_ddp_sim_trains_and_tests_on_two_processes_with_the_default_logger(make_
             "trainer.max_epochs=5",
             "callbacks=none",
             # saving is collective: every rank must take the same every_s decision, or the run hangs
-            "+callbacks.last_checkpoint._target_=dlr.last_checkpoint.LastCheckpoint",
+            "+callbacks.last_checkpoint._target_=dlr.run.checkpoints.last.LastCheckpoint",
             "+callbacks.last_checkpoint.dirpath=${paths.output_dir}/checkpoints",
             "+callbacks.last_checkpoint.every_s=0",
             "trainer.num_sanity_val_steps=0",

@@ -14,14 +14,14 @@ from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from dlr.quant import export
 from dlr.records import write_record
-from dlr.run import train
+from dlr.run.train import train
 from dlr.tasks.competitive import save_u_matrix
 from dlr.tasks.counting import save_sequences
 from dlr.tasks.pictures import save_samples
 
 SAVE_LAST = [
     "callbacks=none",
-    "+callbacks.last_checkpoint._target_=dlr.last_checkpoint.LastCheckpoint",
+    "+callbacks.last_checkpoint._target_=dlr.run.checkpoints.last.LastCheckpoint",
     "+callbacks.last_checkpoint.dirpath=${paths.output_dir}/checkpoints",
     "+callbacks.last_checkpoint.every_s=0",
     "logger=none",

@@ -15,8 +15,8 @@ is marked slow.
 import pytest
 import torch
 
-from dlr.compose import zoo_torch_models
-from dlr.run import train
+from dlr.config.compose import zoo_torch_models
+from dlr.run.train import train
 from tests.fake_device import DEVICE, DataConstructors, FakeAccelerator, FakeDeviceTensor
 
 TINY = [

@@ -4,7 +4,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from dlr.compose import CONF_DIR
+from dlr.config.compose import CONF_DIR
 
 # What the trained net was and how its run went: eval rebuilds these from the checkpoint's stored config.
 FROM_THE_CHECKPOINT = {"width", "depth", "train", "test"}

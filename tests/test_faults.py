@@ -18,8 +18,8 @@ import torch
 from dlr import records
 from dlr.errors import ConfigError
 from dlr.records import read_record, read_status, write_record
-from dlr.run import train
-from dlr.run_context import acquire_lock
+from dlr.run.context import acquire_lock
+from dlr.run.train import train
 from tests.conftest import FAST
 from tests.test_bad_input import fails_with
 
@@ -170,7 +170,7 @@ def test_crafted_checkpoint_never_runs_its_payload(make_cfg, capsys, tmp_path):
     fails_with(
         make_cfg, capsys, [f"ckpt_path={crafted}"], f"ckpt_path: cannot read {crafted} as a checkpoint"
     )
-    from dlr.evaluate import evaluate
+    from dlr.run.evaluate import evaluate
 
     cfg = make_cfg(["logger=none", f"ckpt_path={crafted}"], config_name="eval", run_name="eval")
     with pytest.raises(SystemExit):
@@ -225,7 +225,7 @@ def test_ckpt_last_takes_a_finished_run_of_the_same_model_and_skips_a_live_one(m
         (Path(done["run_dir"]) / "checkpoints" / "last.ckpt").read_bytes()
     )
     write_record(live, {**done, "status": "running", "run_dir": str(live), "heartbeat": records.heartbeat()})
-    from dlr.checkpoints import resolve_checkpoint
+    from dlr.run.checkpoints.find import resolve_checkpoint
 
     cfg = make_cfg(SMALL, run_name="new")
     found = resolve_checkpoint("last", cfg.paths.log_dir, "train", cfg.paths.output_dir, done["choices"])
@@ -256,7 +256,7 @@ def test_ctrl_c_after_the_record_says_completed_leaves_it_completed(make_cfg, ca
     def ctrl_c_now(*_args):
         os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr("dlr.run.console.print_metrics_table", ctrl_c_now)
+    monkeypatch.setattr("dlr.run.train.console.print_metrics_table", ctrl_c_now)
     cfg = make_cfg([*SMALL, "logger=none"])
     with pytest.raises(SystemExit) as exit_info:
         train(cfg)
@@ -277,8 +277,8 @@ def test_a_heartbeat_due_as_the_run_finishes_does_not_rewrite_the_final_record(m
         final_written.wait(60)
         return {**real_heartbeat(), "late": True}
 
-    monkeypatch.setattr("dlr.run_context.HEARTBEAT_S", 0.01)
-    monkeypatch.setattr("dlr.run_context.heartbeat", beat_held_until_the_end)
+    monkeypatch.setattr("dlr.run.context.HEARTBEAT_S", 0.01)
+    monkeypatch.setattr("dlr.run.context.heartbeat", beat_held_until_the_end)
     cfg = make_cfg([*SMALL, "logger=none"])
     train(cfg)
     final_written.set()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dlr import evaluate, predict, records
-from dlr.run import train
+from dlr import records
+from dlr.run import evaluate, predict
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

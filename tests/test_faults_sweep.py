@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from dlr import sweep_dirs
+from dlr.config import sweep_dirs
 from dlr.records import heartbeat
 from tests.conftest import ROOT, start_in_own_group
 

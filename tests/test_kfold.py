@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from dlr import build
 from dlr.experiments.kfold import fold_config, run_folds
+from dlr.run import build
 from tests.conftest import FAST, run_cli
 
 IRIS = ["data=iris", "cv.folds=3", "data.batches_per_step=1"]

@@ -1,4 +1,4 @@
-"""Canary: every private piece of Lightning that dlr.lightning_internals uses still exists and means what it did.
+"""Canary: every private piece of Lightning that dlr.patches.lightning_internals uses still exists and means what it did.
 
 A Lightning release that renames one fails here, naming it, instead of slowing or miscounting runs silently.
 """
@@ -11,7 +11,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from dlr import lightning_internals
+from dlr.patches import lightning_internals
 from dlr.tasks.supervised import SupervisedTask
 
 BATCHES = 4
@@ -87,5 +87,5 @@ def test_lightning_fabric_still_sets_the_nvml_cuda_check_on_import():
     source = inspect.getsource(lightning_fabric)
     assert f'os.environ["{lightning_internals.NVML_CUDA_CHECK_VARIABLE}"]' in source, (
         f"lightning_fabric {lightning_fabric.__version__} no longer sets "
-        f"{lightning_internals.NVML_CUDA_CHECK_VARIABLE}; dlr.lightning_internals.skip_nvml_cuda_check is moot"
+        f"{lightning_internals.NVML_CUDA_CHECK_VARIABLE}; dlr.patches.lightning_internals.skip_nvml_cuda_check is moot"
     )

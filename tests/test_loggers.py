@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import wandb
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.wandb_records import read_offline_run
 
 RUN = ["data.num_samples=1000", "trainer.max_epochs=2", "callbacks=none", "trainer.num_sanity_val_steps=0"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from dlr.evaluate import evaluate
-from dlr.stored_config import upgraded
+from dlr.run.checkpoints.stored_config import upgraded
+from dlr.run.evaluate import evaluate
 
 CHECKPOINT = Path(__file__).parent / "fixtures" / "mlp_lora_before_net_transforms.ckpt"
 TRAINED_TEST = {"test/acc": 0.1550000011920929, "test/loss": 2.2638776302337646}

@@ -9,8 +9,8 @@ import pytest
 import torch
 from sklearn.datasets import load_wine
 
-from dlr.predict import predict
-from dlr.run import train
+from dlr.run.predict import predict
+from dlr.run.train import train
 from tests.conftest import FAST
 
 
@@ -45,7 +45,7 @@ def test_predicted_table_has_the_model_outputs_of_the_encoded_rows(make_cfg, win
     assert len(written) == 20 and set(new_rows.columns) < set(written.columns)
 
     # The same rows through the training run's own preprocessing: the table rows, found in the datamodule.
-    from dlr.evaluate import rebuild_run
+    from dlr.run.evaluate import rebuild_run
 
     run = rebuild_run(cfg, cfg.paths.output_dir)
     expected = run.task.eval()(run.datamodule.encoding.transform(new_rows, "new.csv")).softmax(-1)
@@ -61,7 +61,7 @@ def test_predicted_split_is_saved_as_the_class_probabilities(make_cfg):
     checkpoint = f"{record['run_dir']}/checkpoints/last.ckpt"
     cfg = make_cfg([f"ckpt_path={checkpoint}", "split=test"], config_name="predict")
     written = np.load(predict(cfg)["predictions"])
-    from dlr.evaluate import rebuild_run
+    from dlr.run.evaluate import rebuild_run
 
     run = rebuild_run(cfg, cfg.paths.output_dir)
     with torch.no_grad():

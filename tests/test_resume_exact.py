@@ -25,7 +25,7 @@ import pytest
 import torch
 
 from dlr.records import read_record, read_status
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import ROOT
 
 COMMON = ["logger=none", "trainer.num_sanity_val_steps=0", "callbacks.last_checkpoint.every_s=0"]

@@ -5,10 +5,10 @@ import sys
 
 from hydra.core.hydra_config import HydraConfig
 
-from dlr.resolvers import launch_uid
+from dlr.config.resolvers import launch_uid
 from tests.conftest import ROOT
 
-UID = "import dlr.resolvers as r; print(r.launch_uid())"
+UID = "import dlr.config.resolvers as r; print(r.launch_uid())"
 
 
 def test_two_launches_get_different_directory_ids():

@@ -36,7 +36,7 @@ TINY_ARGS = {
 NOT_RUN = {
     "gpu_checks.py": "needs a GPU (scripts/gpu_checks.sh)",
     "bench_sweep.py": "tests/test_docs.py runs the docs' commands of it, with a tiny budget",
-    "gpu_stacked_check.py": "tests/experiments/test_stacked_scripts.py runs it on the CPU",
+    "gpu_stacked_check.py": "tests/experiments/stacked/test_scripts.py runs it on the CPU",
     "aggregate.py": "reads a sweep directory; tests/test_docs.py runs it on a real sweep",
     "dd_sweep.py": "not a script: the sweep command bench_sweep.py and gpu_stacked_check.py share",
 }

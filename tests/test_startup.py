@@ -61,12 +61,12 @@ def test_a_config_error_answers_before_torch_with_a_failed_record(tmp_path):
 
 def test_the_run_flow_imports_no_optional_library(tmp_path):
     # What a default run imports: the run flow, the sweep callback Hydra builds for every run, and the
-    # (cached) default data; dlr.lean_imports keeps torchmetrics' optional families out of it.
+    # (cached) default data; dlr.patches.lean_imports keeps torchmetrics' optional families out of it.
     from dlr.data.mnist1d import generate_mnist1d
 
     generate_mnist1d(200, 0.8, 0, str(tmp_path))
     code = (
-        "import sys, dlr.run, dlr.studies.hydra_callback\n"
+        "import sys, dlr.run.train, dlr.studies.hydra_callback\n"
         "from dlr.data.mnist1d import generate_mnist1d\n"
         f"generate_mnist1d(200, 0.8, 0, {str(tmp_path)!r})\n"
         "import torchmetrics.utilities.imports as flags\n"
@@ -87,7 +87,7 @@ def test_hydra_help_shares_its_config_store_instead_of_copying_it():
     from hydra._internal.core_plugins.structured_config_source import StructuredConfigSource
     from hydra.core.config_store import ConfigStore
 
-    import dlr  # noqa: F401  (dlr.lean_hydra)
+    import dlr  # noqa: F401  (dlr.patches.lean_hydra)
 
     # What each of --help's ~140 repository copies held: the source's reference to the singleton store.
     source = StructuredConfigSource(provider="test", path="structured://")

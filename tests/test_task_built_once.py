@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 
-from dlr import build
-from dlr.run import train
+from dlr.run import build
+from dlr.run.train import train
 from tests.conftest import FAST
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dlr"

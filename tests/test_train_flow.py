@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dlr.evaluate import evaluate
-from dlr.run import train
+from dlr.run.evaluate import evaluate
+from dlr.run.train import train
 from tests.conftest import FAST, run_cli
 
 SMALL = ["data.num_samples=1000", "logger=none", "trainer.num_sanity_val_steps=0"]

@@ -63,7 +63,7 @@ class TensorDataModule(pl.LightningDataModule):
             f"must be auto or an integer >= 1, got {batches_per_step!r}",
         )
         self.batch_size = batch_size
-        #: As configured; dlr.batch_groups resolves it into ``train_group_size`` once the trainer is known.
+        #: As configured; dlr.run.batch_groups resolves it into ``train_group_size`` once the trainer is known.
         self.batches_per_step = batches_per_step
         self.train_group_size = 1
         self.eval_batch_size = eval_batch_size

@@ -1,1 +1,1 @@
-"""Drivers that run many runs through the single-run flow (dlr.run): k-fold, benchmarks, studies, the stacked launcher."""
+"""Drivers that run many runs through the single-run flow (dlr.run.train): k-fold, benchmarks, studies, the stacked launcher."""

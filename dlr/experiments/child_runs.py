@@ -1,6 +1,6 @@
 """One ordinary run of the single-run flow in a forked child process: what a driver's many runs go through.
 
-The child composes its config, runs :func:`dlr.run.train` as a job of a sweep rooted at the driver's
+The child composes its config, runs :func:`dlr.run.train.train` as a job of a sweep rooted at the driver's
 directory (so a failure is recorded, not raised) and writes its own ``metrics.json``. The parent shares no
 state with it: no global ``HydraConfig`` or console setting is swapped, and a child that dies (an error, a
 memory kill) takes only itself down; the parent then records it as ``failed`` with the exit status. The
@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 
 from dlr import console
-from dlr.compose import compose_config
+from dlr.config.compose import compose_config
 from dlr.records import read_record, write_record
-from dlr.run import train
+from dlr.run.train import train
 from dlr.studies.hydra_callback import threads_per_job
 
 

@@ -1,6 +1,6 @@
 """k-fold cross-validation (``cv.folds=k``): one run per fold, then their mean and std in the parent record.
 
-Each fold is a whole run of the single-run flow (:func:`dlr.run.train`) in ``<run dir>/fold_<i>``, with
+Each fold is a whole run of the single-run flow (:func:`dlr.run.train.train`) in ``<run dir>/fold_<i>``, with
 ``cv.fold=i`` telling its datamodule which fold of the training split validates; the test split is the
 same for all folds. The parent's ``metrics.json`` holds the fold means under ``metrics`` (so sweeps,
 summaries and hyperparameter searches read it as any run) and the sample standard deviations (ddof=1)
@@ -17,8 +17,8 @@ from dlr import console
 from dlr.data.folds import check_fold
 from dlr.errors import ConfigError
 from dlr.records import read_record, write_record
-from dlr.resume import completed_before
-from dlr.run import RunContext, train
+from dlr.run.checkpoints.resume import completed_before
+from dlr.run.train import RunContext, train
 
 
 def fold_config(cfg: DictConfig, fold: int) -> DictConfig:

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from dlr import console
 from dlr.errors import require
 from dlr.experiments.child_runs import run_in_child
-from dlr.run import RunContext, validate
+from dlr.run.train import RunContext, validate
 from dlr.studies.tabular_report import PLOT_FILE, SCORES, TABLE_FILE, write_report
 from dlr.studies.tabular_structures import write_structure_report
 from dlr.tabular.search import sample_overrides

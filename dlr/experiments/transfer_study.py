@@ -19,8 +19,8 @@ from omegaconf import DictConfig, OmegaConf  # noqa: E402
 from dlr import console  # noqa: E402
 from dlr.errors import require  # noqa: E402
 from dlr.experiments.child_runs import run_in_child  # noqa: E402
-from dlr.run import validate  # noqa: E402
-from dlr.run_context import RunContext  # noqa: E402
+from dlr.run.context import RunContext  # noqa: E402
+from dlr.run.train import validate  # noqa: E402
 
 PLOT_NAME = "transfer_study.png"
 

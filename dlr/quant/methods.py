@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 from torch import nn
 
 from dlr import console
-from dlr.compose import CONF_DIR
+from dlr.config.compose import CONF_DIR
 from dlr.errors import ConfigError, require
 from dlr.quant import bnb
 from dlr.quant.compare import metric_deltas, size_and_latency

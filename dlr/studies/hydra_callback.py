@@ -16,10 +16,10 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
+from dlr.config.validation import check_launcher
 from dlr.errors import ConfigError
 from dlr.launcher_signals import hand_sigterm_to_descendants
 from dlr.records import read_record, read_status
-from dlr.validation import check_launcher
 
 
 def threads_per_job(setting: int | str | None, n_jobs: int | None, cores: int | None = None) -> int | None:

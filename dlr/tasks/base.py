@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from dlr.errors import require
-from dlr.lightning_internals import RUNNING_HOOK_ATTRIBUTE, count_optimizer_steps
+from dlr.patches.lightning_internals import RUNNING_HOOK_ATTRIBUTE, count_optimizer_steps
 from dlr.transforms import TASK_NET_PREFIX
 
 # Lightning warns whenever a module overrides `transfer_batch_to_device` and a datamodule is used; the
@@ -31,13 +31,13 @@ def count_parameters(module: nn.Module) -> dict[str, float]:
     return {"params/total": total, "params/trainable": trainable, "params/trainable_pct": share}
 
 
-#: How a task steps inside a batch group (``dlr.batch_groups``): no groups, plain torch calls, or through
+#: How a task steps inside a batch group (``dlr.run.batch_groups``): no groups, plain torch calls, or through
 #: Lightning's ``manual_backward`` and optimizer wrapper.
 GROUP_STEPS = ("off", "plain", "lightning")
 
 
 class Task(pl.LightningModule):
-    """Everything a task needs is passed here, decided before it is built (``dlr.build.build_task``): its
+    """Everything a task needs is passed here, decided before it is built (``dlr.run.build.build_task``): its
     net as transfer and quantization left it, and how the run around it trains it."""
 
     def __init__(
@@ -104,7 +104,7 @@ class Task(pl.LightningModule):
         return self.net(x)
 
     # Two per-step costs of Lightning that dwarf a small model's step: it renames the running hook about
-    # 45 times a step (dlr.lightning_internals.RUNNING_HOOK_ATTRIBUTE), and walks every batch to move it to a
+    # 45 times a step (dlr.patches.lightning_internals.RUNNING_HOOK_ATTRIBUTE), and walks every batch to move it to a
     # device, even to the CPU it is already on.
     def __setattr__(self, name: str, value) -> None:
         if name == RUNNING_HOOK_ATTRIBUTE:

@@ -66,7 +66,9 @@ class SupervisedTask(Task):
     def training_step(self, batch, batch_idx):
         if self.automatic_optimization:
             return self._step(batch, "train")
-        self.optimizer_step_per_batch(batch, lambda single: self._step(single, "train"))  # dlr.batch_groups
+        self.optimizer_step_per_batch(
+            batch, lambda single: self._step(single, "train")
+        )  # dlr.run.batch_groups
 
     def validation_step(self, batch, batch_idx):
         self._step(batch, "val")

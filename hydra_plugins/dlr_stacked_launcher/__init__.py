@@ -1,1 +1,1 @@
-"""Hydra launcher plugin ``stacked``: trains a sweep's members stacked (see dlr.experiments.stacked_launch)."""
+"""Hydra launcher plugin ``stacked``: trains a sweep's members stacked (see dlr.experiments.stacked.launch)."""

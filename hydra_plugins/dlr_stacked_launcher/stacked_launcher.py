@@ -1,4 +1,4 @@
-"""The Launcher interface Hydra calls; the work is in dlr.experiments.stacked_launch."""
+"""The Launcher interface Hydra calls; the work is in dlr.experiments.stacked.launch."""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,14 +21,14 @@ class StackedLauncher(Launcher):
         self.config = config
         self.task_function = task_function
         self.hydra_context = hydra_context
-        from dlr.experiments.stacked_compose import compose_once
-        from dlr.experiments.stacked_launch import start_workers
+        from dlr.experiments.stacked.compose import compose_once
+        from dlr.experiments.stacked.launch import start_workers
 
         compose_once(hydra_context)  # before the sweeper composes every job to check it
         self.workers = start_workers(hydra_context, task_function, max(self.n_jobs, 1))
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
-        from dlr.experiments.stacked_launch import launch  # dlr (torch, Lightning) only when a sweep runs
+        from dlr.experiments.stacked.launch import launch  # dlr (torch, Lightning) only when a sweep runs
 
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)

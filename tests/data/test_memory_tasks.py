@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from dlr.build import build_datamodule
 from dlr.data.memory_tasks import IGNORED, AssociativeRecallDataModule, CopyDataModule
 from dlr.errors import ConfigError
+from dlr.run.build import build_datamodule
 
 
 def scored_steps(y: torch.Tensor) -> torch.Tensor:

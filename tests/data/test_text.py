@@ -2,7 +2,7 @@
 
 import torch
 
-from dlr import build
+from dlr.run import build
 
 
 def test_bbc_news_is_real_labelled_text_as_token_ids(make_cfg):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import torch
 
-from dlr.build import build_datamodule, build_task
 from dlr.nets.autoencoders import DCIGN, Autoencoder
-from dlr.run import train
+from dlr.run.build import build_datamodule, build_task
+from dlr.run.train import train
 from tests.conftest import FAST
 
 DIGITS = ["data=digits", "width=64"]

@@ -3,7 +3,7 @@
 import pytest
 
 from dlr.data.binary_patterns import bars_and_stripes
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 BM = ["model=bm", "data=bars_stripes", "width=4", "optimizer.lr=0.05", *FAST[1:]]

@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from dlr.nets.convlstm import ConvLSTM
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 SMALL_VIDEOS = ["data.n_videos=300", "data.n_frames=6", "data.frame_size=16", "data.batch_size=16"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlr.run import train
+from dlr.run.train import train
 
 QUICK = ["callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]
 

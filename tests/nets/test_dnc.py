@@ -5,7 +5,7 @@ import torch
 
 from dlr.nets import memory_addressing as addressing
 from dlr.nets.dnc import DNC
-from dlr.run import train
+from dlr.run.train import train
 from tests.nets.memory_setup import TINY_COPY, one_thread  # noqa: F401  (fixture)
 
 CHANCE = 0.5  # random target bits: any output that ignores the input gets half of them wrong

@@ -2,8 +2,8 @@
 
 import math
 
-from dlr.build import build_datamodule
-from dlr.run import train
+from dlr.run.build import build_datamodule
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

@@ -1,6 +1,6 @@
 """The one-hidden-layer feed-forward net learns digits (chance 0.1) and has exactly one hidden layer."""
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

@@ -6,8 +6,8 @@ collapsed generator's diversity (0; real digits score 1).
 
 import torch
 
-from dlr.build import build_datamodule, build_task
-from dlr.run import train
+from dlr.run.build import build_datamodule, build_task
+from dlr.run.train import train
 from dlr.tasks.adversarial import sample_quality
 from tests.conftest import FAST
 

@@ -5,7 +5,7 @@ import torch
 
 from dlr.errors import ConfigError
 from dlr.nets.gcn import GCN, normalized_adjacency
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 
@@ -29,7 +29,7 @@ def test_gcn_on_images_fails_with_one_line_naming_both(make_cfg):
     with pytest.raises(SystemExit):
         train(make_cfg([*FAST, "model=gcn", "data=digits"]))
     cfg = make_cfg([*FAST, "model=gcn", "data=digits"])
-    from dlr import build
+    from dlr.run import build
 
     with pytest.raises(
         ConfigError, match=r"model=gcn cannot read data=digits \(image data\); it accepts graph"

@@ -8,7 +8,7 @@ import torch
 from dlr.errors import ConfigError
 from dlr.hub import resolve_source
 from dlr.nets.hf_text import HFTextClassifier
-from dlr.run import train
+from dlr.run.train import train
 from dlr.transfer.blocks import transfer_blocks
 from dlr.transfer.lora import apply_lora
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

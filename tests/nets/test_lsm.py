@@ -1,6 +1,6 @@
 """LSM: a linear readout of LIF spike counts classifies MNIST-1D sequences well above chance."""
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

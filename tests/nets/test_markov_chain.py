@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from dlr.evaluate import evaluate
 from dlr.nets.markov_chain import MarkovChain
-from dlr.run import train
+from dlr.run.evaluate import evaluate
+from dlr.run.train import train
 
 MARKOV = [
     "model=markov_chain",

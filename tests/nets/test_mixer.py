@@ -5,7 +5,7 @@ import torch
 
 from dlr.errors import ConfigError
 from dlr.nets.mixer import Mixer1D
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

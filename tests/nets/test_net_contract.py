@@ -7,8 +7,8 @@ import pytest
 from hydra.utils import get_class
 from omegaconf import OmegaConf
 
-from dlr.build import build_datamodule, build_net
-from dlr.compose import CONF_DIR, zoo_torch_models
+from dlr.config.compose import CONF_DIR, zoo_torch_models
+from dlr.run.build import build_datamodule, build_net
 from dlr.tasks.base import count_parameters
 
 NET_TARGETS = sorted(

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from dlr.evaluate import evaluate
 from dlr.nets import memory_addressing as addressing
 from dlr.nets.ntm import NTM
-from dlr.run import train
+from dlr.run.evaluate import evaluate
+from dlr.run.train import train
 from tests.nets.memory_setup import TINY_COPY, one_thread  # noqa: F401  (fixture)
 
 CHANCE = 0.5  # random target bits: any output that ignores the input gets half of them wrong

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

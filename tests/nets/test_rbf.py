@@ -3,7 +3,7 @@
 import torch
 
 from dlr.nets.rbf import RBFNetwork
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 RBM = ["model=rbm", "data=binary_digits", "width=64", "model.task.sample_steps=50", *FAST[1:]]

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from dlr.nets.resnet import ResNet
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

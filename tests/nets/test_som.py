@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 SOM = ["model=som", "data=digits", "width=36", *FAST[1:]]

@@ -11,11 +11,11 @@ import pytest
 import torch
 from torch import nn
 
-from dlr.build import build_datamodule, build_task
 from dlr.errors import ConfigError
-from dlr.evaluate import evaluate
 from dlr.quant.bnb import compute_dtype, quantize_base
-from dlr.run import train
+from dlr.run.build import build_datamodule, build_task
+from dlr.run.evaluate import evaluate
+from dlr.run.train import train
 from tests.conftest import FAST
 
 TOLERANCE = {"nf4-dq": 0.05, "int8": 0.02}

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from dlr.quant.memory import tensor_bytes
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST, ROOT
 
 ONE_EPOCH = [

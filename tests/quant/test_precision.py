@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from dlr.quant.precision import with_eps
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 FEW_STEPS = [

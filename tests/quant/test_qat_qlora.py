@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from dlr.evaluate import evaluate
-from dlr.run import train
+from dlr.run.evaluate import evaluate
+from dlr.run.train import train
 from tests.conftest import FAST
 
 SHORT = [*FAST, "trainer.max_epochs=4", "data.num_samples=2000"]

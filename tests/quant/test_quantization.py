@@ -8,14 +8,14 @@ import torch
 from torch import nn
 
 from dlr.errors import ConfigError
-from dlr.evaluate import evaluate
 from dlr.quant import export
 from dlr.quant.bnb import quantize_base
 from dlr.quant.methods import shipped_post_training
 from dlr.quant.ptq import quantize_net
 from dlr.quant.qat import qat_base_config
 from dlr.quant.qlora import apply_qlora, merge_qlora
-from dlr.run import train
+from dlr.run.evaluate import evaluate
+from dlr.run.train import train
 from tests.conftest import FAST
 
 SHORT = [*FAST, "trainer.max_epochs=4", "data.num_samples=2000"]

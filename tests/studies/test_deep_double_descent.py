@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from dlr.run import train
+from dlr.run.train import train
 
 REDUCED = [
     "experiment=dd_mnist1d",

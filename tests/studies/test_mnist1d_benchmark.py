@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from dlr.build import build_datamodule, build_task
 from dlr.nets.recurrent import RecurrentNet
-from dlr.run import train
+from dlr.run.build import build_datamodule, build_task
+from dlr.run.train import train
 
 SHORT = ["experiment=mnist1d_benchmark", "data.num_samples=1000", "trainer.max_epochs=15"]
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from dlr.build import build_datamodule
-from dlr.run import train
+from dlr.run.build import build_datamodule
+from dlr.run.train import train
 
 
 def test_no_validation_split_serves_no_validation_batches(make_cfg):

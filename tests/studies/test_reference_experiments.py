@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from dlr import build
 from dlr.analysis.theory import min_norm_risk
-from dlr.run import train
+from dlr.run import build
+from dlr.run.train import train
 
 
 def _fit(cfg) -> tuple[float, float]:

@@ -9,7 +9,7 @@ import pytest
 from sklearn.datasets import load_wine
 
 from dlr.data.csv_table import CSVDataModule
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST, run_cli
 
 

@@ -8,7 +8,7 @@ import pytest
 from dlr.data.tables import mechanisms
 from dlr.data.tables.datamodule import TableDataModule
 from dlr.errors import ConfigError
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

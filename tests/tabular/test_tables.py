@@ -10,7 +10,7 @@ import torch
 from dlr.data.tables.columns import FittedColumns, assign_roles
 from dlr.data.tables.datamodule import TableDataModule
 from dlr.errors import ConfigError
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from dlr.run import train
+from dlr.run.train import train
 from dlr.tasks.ensemble_members import EnsembleMembersTask
 from tests.conftest import FAST
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 

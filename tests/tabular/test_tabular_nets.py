@@ -6,7 +6,7 @@ import torch
 from dlr.nets.feature_embeddings import ColumnSplit, NumericalEmbedding
 from dlr.nets.ft_transformer import FTTransformer
 from dlr.nets.tabular_resnet import TabularResNet
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 INFO = {"feature_info": {"n_numerical": 2, "cardinalities": [3, 2]}}

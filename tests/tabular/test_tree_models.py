@@ -8,7 +8,7 @@ import pytest
 from sklearn.ensemble import RandomForestRegressor
 
 from dlr.analysis.tree_smoothers import effective_parameter_metrics
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 
 TREES = ["hist_gbm", "random_forest", "xgboost", "lightgbm", "catboost"]

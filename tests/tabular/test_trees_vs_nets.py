@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 
 from dlr.data.base import Split
 from dlr.experiments.tabular_benchmark import dataset_plan
-from dlr.run import train
+from dlr.run.train import train
 from dlr.studies.tabular_structures import gaps, write_structure_report
 from dlr.tabular.flat_rows import estimator_rows
 from tests.conftest import FAST

@@ -6,7 +6,7 @@ import pytest
 import torch
 from hydra.utils import instantiate
 
-from dlr import build
+from dlr.run import build
 from dlr.tasks.base import Task
 from dlr.transfer.apply import FineTune, Transfer
 

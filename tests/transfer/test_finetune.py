@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from dlr.errors import ConfigError
-from dlr.run import train
+from dlr.run.train import train
 from tests.conftest import FAST
 from tests.transfer.conftest import finetune
 

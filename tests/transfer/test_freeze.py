@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from dlr.errors import ConfigError
-from dlr.run import train
+from dlr.run.train import train
 from dlr.transfer.blocks import transfer_blocks
 from tests.conftest import FAST
 from tests.transfer.conftest import freeze

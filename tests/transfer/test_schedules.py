@@ -5,7 +5,7 @@ import pytorch_lightning as pl
 import torch
 from hydra.utils import instantiate
 
-from dlr import build
+from dlr.run import build
 from dlr.transfer.gradual import GradualUnfreeze
 from tests.conftest import FAST
 

@@ -1,0 +1,1 @@
+"""Composing, resolving and validating configs, before anything is built; sweep directories."""

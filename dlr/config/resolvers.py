@@ -1,0 +1,46 @@
+"""OmegaConf resolvers used by the configs. Registered on ``import dlr``."""
+
+import os
+import time
+
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import OmegaConf
+
+
+def launch_uid() -> str:
+    """A short id unique to this launch, shared with every process it starts (sweep workers, DDP ranks).
+
+    Hydra's ``${now:...}`` has one-second resolution, so two sweeps started in the same second would share
+    a directory; this suffix tells them apart.
+    """
+    if "DLR_LAUNCH_UID" not in os.environ:
+        os.environ["DLR_LAUNCH_UID"] = f"{int(time.time() * 1e6) % 10**6:06d}{os.getpid() % 1000:03d}"
+    return os.environ["DLR_LAUNCH_UID"]
+
+
+def root_dir() -> str:
+    """``$DLR_ROOT``, else the directory the command was launched from.
+
+    ``${hydra:runtime.cwd}`` cannot serve here: a multirun resolves ``hydra.sweep.dir`` (which lies under
+    the root) before Hydra installs its config, and ``oc.env`` resolves its default even when the variable
+    is set. A job (sweep worker, DDP rank) reads the launch directory from its Hydra config, as it may run
+    elsewhere.
+    """
+    if os.environ.get("DLR_ROOT"):
+        return os.environ["DLR_ROOT"]
+    if HydraConfig.initialized():
+        return HydraConfig.get().runtime.cwd
+    return os.getcwd()
+
+
+def sweep_dir(base: str, fresh_name: str, *, _root_) -> str:
+    """``hydra.sweep.dir``: an interrupted sweep of the same command, else ``base/fresh_name``."""
+    from dlr.config import sweep_dirs  # only when a sweep starts: `--help` and single runs do not pay for it
+
+    return sweep_dirs.sweep_dir(base, fresh_name, _root_=_root_)
+
+
+def register() -> None:
+    OmegaConf.register_new_resolver("dlr_uid", launch_uid, use_cache=True, replace=True)
+    OmegaConf.register_new_resolver("dlr_root", root_dir, replace=True)
+    OmegaConf.register_new_resolver("dlr_sweep_dir", sweep_dir, replace=True)

@@ -1,0 +1,109 @@
+"""Which directory a sweep writes in: re-running the same ``-m`` command continues its interrupted sweep.
+
+``hydra.sweep.dir`` goes through ``sweep_dir`` (the ``dlr_sweep_dir`` resolver): the newest directory under
+``multiruns/<task_name>`` whose ``sweep.json`` holds the same overrides and reads ``interrupted`` (its
+launching process is gone, as after Ctrl-C, SIGTERM or kill -9) is used again; otherwise a new, timestamped
+one. A finished sweep (every job ran: ``sweep.json`` says ``completed``) and a live one are never reused.
+``resume_sweep=false``, or an explicit ``hydra.sweep.dir=``, starts elsewhere. What each job of a reused
+directory then does (skip, continue, rerun) is dlr/run/checkpoints/resume.py's.
+"""
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from dlr import console
+from dlr.records import heartbeat, read_record, read_status, write_atomically
+
+SWEEP_RECORD = "sweep.json"
+_DECIDED = "DLR_SWEEP_DIRS"  # {fresh name: the directory used}, set by the launching process
+# How often a live sweep refreshes its heartbeat (read on another host by its age).
+SWEEP_HEARTBEAT_S = 30.0
+
+
+def resumable_sweep(base: str | Path, overrides: list[str]) -> Path | None:
+    """The newest sweep under ``base`` launched with exactly these overrides, if it was interrupted."""
+    same = [d for d in Path(base).glob("*/") if _sweep_record(d).get("overrides") == overrides]
+    if not same:
+        return None
+    newest = max(same, key=lambda d: (_sweep_record(d).get("started_at", 0.0), d.name))
+    return newest if read_status(_sweep_record(newest)) == "interrupted" else None
+
+
+def sweep_dir(base: str, fresh_name: str, *, _root_: DictConfig) -> str:
+    """The resolver behind ``hydra.sweep.dir``, decided once per launch.
+
+    The launching process decides from its own overrides; its jobs (recomposed with one job's overrides,
+    perhaps in a joblib worker or on a SLURM node) read the decision from the environment, keyed by the
+    launch's fresh name, which Hydra's cached ``now`` and ``dlr_uid`` keep the same in all of them.
+    """
+    fresh = str(Path(base) / fresh_name)
+    decided = json.loads(os.environ.get(_DECIDED, "{}"))
+    if fresh not in decided:
+        overrides = list(OmegaConf.select(_root_, "hydra.overrides.task", default=[]))
+        earlier = resumable_sweep(base, overrides) if _root_.get("resume_sweep", True) else None
+        decided[fresh] = str(earlier or fresh)
+        os.environ[_DECIDED] = json.dumps(decided)
+    return decided[fresh]
+
+
+def _sweep_record(directory: Path) -> dict:
+    try:
+        return read_record(directory, SWEEP_RECORD) or {}
+    except ValueError:  # half a file from before writes were atomic: not a sweep to resume
+        return {}
+
+
+class SweepRecord(Callback):
+    """Writes ``sweep.json`` in the launching process: ``running`` with a heartbeat, then ``completed``."""
+
+    def __init__(self):
+        self._stopped = threading.Event()
+
+    def __getstate__(self) -> dict:
+        return {}  # joblib sends the callbacks to its workers, which never write the sweep record
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        directory = Path(str(config.hydra.sweep.dir))
+        earlier = _sweep_record(directory)
+        if read_status(earlier or None) == "running":  # alive: two launches must not share the jobs
+            pid = earlier["heartbeat"]["pid"]
+            console.print_error(f"hydra.sweep.dir: {directory} is in use by the live sweep of pid {pid}")
+            sys.exit(1)
+        if earlier:
+            console.console.print(
+                f"resuming the {read_status(earlier)} sweep {directory}: completed jobs are skipped; "
+                "start a new one with resume_sweep=false"
+            )
+        self.path = directory / SWEEP_RECORD
+        self.record = {
+            "status": "running",
+            "overrides": list(config.hydra.overrides.task),
+            "started_at": earlier.get("started_at") or heartbeat()["updated_at"],
+            "heartbeat": heartbeat(),
+        }
+        self._write()
+        threading.Thread(target=self._beat, daemon=True, name="dlr-sweep-heartbeat").start()
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        # Runs before the summary callback, which exits non-zero when a job failed: every job has run.
+        self._stopped.set()
+        self.record.update(status="completed", heartbeat=heartbeat())
+        self._write()
+
+    def _beat(self) -> None:
+        while not self._stopped.wait(SWEEP_HEARTBEAT_S):
+            self.record["heartbeat"] = heartbeat()
+            self._write()
+
+    def _write(self) -> None:
+        write_atomically(self.path, json.dumps(self.record, indent=2).encode())

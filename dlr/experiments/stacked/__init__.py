@@ -1,0 +1,1 @@
+"""``launcher=stacked``: a sweep's jobs trained together as stacked models."""

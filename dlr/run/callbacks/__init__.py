@@ -1,0 +1,1 @@
+"""The Lightning callbacks every run may use: finite loss, model summary, progress, pictures."""

@@ -1,0 +1,1 @@
+"""Loggers dlr adds to Lightning's."""
