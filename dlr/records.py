@@ -164,3 +164,17 @@ def read_record(run_dir: str | Path, name: str = RECORD_NAME) -> dict | None:
 def scalar_metrics(metrics: dict) -> dict[str, float]:
     """Lightning's callback metrics (tensors) as plain floats, sorted by name."""
     return {name: float(_plain(value)) for name, value in sorted(metrics.items())}
+
+
+#: Where every run's newest epoch-boundary checkpoint lives, relative to its run directory.
+LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
+
+
+def last_checkpoint_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / LAST_CHECKPOINT
+
+
+def optimized_value(metrics: dict[str, float], optimized_metric: str | None = None) -> float | None:
+    """The one number a run is judged by: ``optimized_metric`` when given (what ``hparams_search``
+    optimizes), else ``test/acc``, else ``test/loss``; what ``train.py`` returns and ``hp_metric`` logs."""
+    return metrics.get(optimized_metric or "test/acc", metrics.get("test/loss"))

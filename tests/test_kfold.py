@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from dlr.experiments.kfold import fold_config, run_folds
+from dlr.run.train import train
 from dlr.run import build
 from tests.conftest import FAST, run_cli
 
@@ -21,7 +22,7 @@ def _fold_records(parent: dict) -> list[dict]:
 
 def test_three_folds_are_recorded_and_summarized(make_cfg):
     cfg = make_cfg([*IRIS, *FAST, "trainer.max_epochs=20"])
-    parent = run_folds(cfg)
+    parent = train(cfg, run_folds)
     assert parent["status"] == "completed"
     on_disk = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
     assert on_disk["status"] == "completed" and on_disk["cv"] == {"folds": 3, "stratified": True}
@@ -51,7 +52,7 @@ def test_folds_are_disjoint_cover_the_training_rows_and_keep_class_shares(make_c
 
 
 def test_an_estimator_cross_validates_too(make_cfg):
-    parent = run_folds(make_cfg([*IRIS, "model=decision_tree", "width=8", "logger=none"]))
+    parent = train(make_cfg([*IRIS, "model=decision_tree", "width=8", "logger=none"]), run_folds)
     folds = _fold_records(parent)
     assert all(f["estimator"] == "DecisionTreeClassifier" for f in folds)
     assert parent["metrics"]["val/acc"] == pytest.approx(
@@ -74,7 +75,7 @@ def test_a_sweep_cross_validates_each_job(tmp_path):
 def test_one_fold_is_refused_in_one_line_before_any_training(make_cfg, capsys):
     cfg = make_cfg(["data=iris", "cv.folds=1"])
     with pytest.raises(SystemExit):
-        run_folds(cfg)
+        train(cfg, run_folds)
     assert capsys.readouterr().err.strip() == "error: cv.folds: must be null or >= 2, got 1"
     assert json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())["status"] == "failed"
     assert not list(Path(cfg.paths.output_dir).glob("fold_*"))

@@ -15,10 +15,10 @@ from omegaconf import DictConfig, open_dict
 
 from dlr import console
 from dlr.data.folds import check_fold
-from dlr.errors import ConfigError
+from dlr.errors import RunFailure
 from dlr.records import read_record, write_record
-from dlr.run.checkpoints.resume import completed_before
-from dlr.run.train import RunContext, train
+from dlr.run.context import RunContext
+from dlr.run.train import train
 
 
 def fold_config(cfg: DictConfig, fold: int) -> DictConfig:
@@ -49,26 +49,13 @@ def _run_fold(cfg: DictConfig, fold: int) -> dict:
     return record
 
 
-def run_folds(cfg: DictConfig) -> dict | None:
-    """Train every fold of ``cfg.cv.folds``; the parent record, or None when a fold failed."""
-    earlier = completed_before(cfg)
-    if earlier is not None:  # a resumed sweep: this job's folds all completed
-        return earlier
-    context = RunContext(cfg)
-    try:
-        check_fold(cfg.cv.folds, None)
-    except ConfigError as error:  # before any fold starts: one line, a failed record
-        context.fail(error)
-        return None
-    try:
-        records = [_run_fold(cfg, fold) for fold in range(cfg.cv.folds)]
-    except BaseException as error:  # a fold stopped the run (bad input, Ctrl-C): the parent did not finish
-        context.finish(status="failed", error=f"a fold stopped: {type(error).__name__}: {error}")
-        raise
+def run_folds(cfg: DictConfig, context: RunContext, earlier: dict | None) -> dict:
+    """The driver behind ``cv.folds=k``: every fold trained; the parent record (dlr.run.train's body)."""
+    check_fold(cfg.cv.folds, None)  # before any fold starts
+    records = [_run_fold(cfg, fold) for fold in range(cfg.cv.folds)]
     failed = [r["run_dir"] for r in records if r["status"] != "completed"]
     if failed:
-        context.finish(status="failed", error=f"{len(failed)} of {cfg.cv.folds} folds failed: {failed}")
-        return None
+        raise RunFailure(f"{len(failed)} of {cfg.cv.folds} folds failed: {failed}")
     means, stds = mean_and_std([r["metrics"] for r in records])
     record = context.finish(
         status="completed",

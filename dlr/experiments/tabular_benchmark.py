@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from dlr import console
 from dlr.errors import require
 from dlr.experiments.child_runs import run_in_child
-from dlr.run.train import RunContext, validate
+from dlr.run.context import RunContext
 from dlr.studies.tabular_report import PLOT_FILE, SCORES, TABLE_FILE, write_report
 from dlr.studies.tabular_structures import write_structure_report
 from dlr.tabular.search import sample_overrides
@@ -63,18 +63,8 @@ def _trials(spec: DictConfig, seed: int):
                     yield dataset, model_overrides, split, model, trial, sampled
 
 
-def run_benchmark(cfg: DictConfig) -> dict | None:
-    """The driver behind ``train.py experiment=tabular_benchmark``; returns the benchmark's own record."""
-    context = RunContext(cfg)
-    try:
-        return _run(cfg, context)
-    except (Exception, KeyboardInterrupt) as error:
-        context.fail(error)
-        return None
-
-
-def _run(cfg: DictConfig, context: RunContext) -> dict:
-    validate(cfg)
+def run_benchmark(cfg: DictConfig, context: RunContext, earlier: dict | None) -> dict:
+    """The driver behind ``train.py experiment=tabular_benchmark`` (dlr.run.train's body): its record."""
     spec = cfg.tabular_benchmark
     require(spec.n_trials >= 1, "tabular_benchmark.n_trials", f"must be >= 1, got {spec.n_trials}")
     require(spec.n_splits >= 1, "tabular_benchmark.n_splits", f"must be >= 1, got {spec.n_splits}")

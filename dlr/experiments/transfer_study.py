@@ -19,8 +19,8 @@ from omegaconf import DictConfig, OmegaConf  # noqa: E402
 from dlr import console  # noqa: E402
 from dlr.errors import require  # noqa: E402
 from dlr.experiments.child_runs import run_in_child  # noqa: E402
+from dlr.records import last_checkpoint_path  # noqa: E402
 from dlr.run.context import RunContext  # noqa: E402
-from dlr.run.train import validate  # noqa: E402
 
 PLOT_NAME = "transfer_study.png"
 
@@ -38,7 +38,7 @@ def _run(overrides: list[str], run_dir: Path, study_dir: Path, cfg: DictConfig) 
 
 
 def _checkpoint(record: dict) -> str:
-    path = record.get("best_checkpoint") or str(Path(record["run_dir"]) / "checkpoints" / "last.ckpt")
+    path = record.get("best_checkpoint") or str(last_checkpoint_path(record["run_dir"]))
     require(
         Path(path).is_file(),
         "transfer_study.pretrain.overrides",
@@ -47,18 +47,8 @@ def _checkpoint(record: dict) -> str:
     return path
 
 
-def run_transfer_study(cfg: DictConfig) -> dict | None:
-    """The driver behind ``train.py experiment=transfer_study``; returns the study's own record."""
-    context = RunContext(cfg)
-    try:
-        return _study(cfg, context)
-    except Exception as error:
-        context.fail(error)
-        return None
-
-
-def _study(cfg: DictConfig, context: RunContext) -> dict:
-    validate(cfg)
+def run_transfer_study(cfg: DictConfig, context: RunContext, earlier: dict | None) -> dict:
+    """The driver behind ``train.py experiment=transfer_study`` (dlr.run.train's body): the study's record."""
     spec = OmegaConf.to_container(cfg.transfer_study, resolve=True)
     study_dir = Path(context.run_dir)
     # Every run sees the command's own overrides (experiment=transfer_study, user tweaks), without the study node.

@@ -18,8 +18,9 @@ from dlr.errors import require
 from dlr.patches.lightning_internals import skip_nvml_cuda_check
 from dlr.quant.plan import QuantPlan
 from dlr.quant.precision import with_eps
+from dlr.records import optimized_value
 from dlr.run.callbacks.pictures import PicturesToLoggers
-from dlr.run.checkpoints.find import resolve_checkpoint
+from dlr.run.checkpoints.io import CheckedCheckpointIO
 from dlr.tasks.base import Task
 from dlr.transforms import NetTransform
 
@@ -135,17 +136,10 @@ def job_name(cfg: DictConfig, run_dir: str) -> str:
     return ",".join(overrides) or Path(run_dir).name
 
 
-def resumed_wandb_id(cfg: DictConfig, run_dir: str) -> str | None:
-    """The W&B run id of the run a ``ckpt_path`` resumes, so a resumed run continues its W&B run."""
-    if cfg.get("ckpt_path") is None:
-        return None
-    checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir, cfg.task_name, run_dir)
-    # W&B names each run's directory <mode>-run-<time>-<id>.
-    earlier = sorted((checkpoint.parent.parent / "wandb").glob("*run-*-*"))
-    return earlier[-1].name.rsplit("-", 1)[1] if earlier else None
-
-
-def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list:
+def build_loggers(
+    cfg: DictConfig, run_dir: str, sweep_name: str | None, resumed_wandb_id: str | None = None
+) -> list:
+    """The ``logger:`` group; ``resumed_wandb_id`` is the W&B run of the checkpoint a resumed run loads."""
     loggers = []
     for name, spec in (cfg.get("logger") or {}).items():
         if not spec:
@@ -153,7 +147,7 @@ def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list
         if name == "wandb":
             # One W&B run per job, named after its overrides; a sweep's jobs share a group; a resumed
             # run continues its W&B run; no 30-line summary printed when a run finishes.
-            run_id = spec.get("id") or resumed_wandb_id(cfg, run_dir)
+            run_id = spec.get("id") or resumed_wandb_id
             spec = {
                 **spec,
                 "name": spec.get("name") or job_name(cfg, run_dir),
@@ -165,13 +159,17 @@ def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list
     return loggers
 
 
-def log_final_metrics(loggers: list, config: dict, metrics: dict[str, float]) -> None:
-    """TensorBoard's HParams tab pairs a run's hyperparameters with its final metrics (``hp_metric``)."""
-    headline = metrics.get("test/acc", metrics.get("test/loss"))  # what train.py returns to a search
-    final = {**metrics, **({"hp_metric": headline} if headline is not None else {})}
+def log_final_metrics(
+    loggers: list, config: dict, metrics: dict[str, float], optimized_metric: str | None = None
+) -> None:
+    """Final values go where a reader looks for them, and nowhere on a curve: TensorBoard's HParams tab
+    (``hp_metric``, the value a search optimizes) and the W&B run's summary."""
+    headline = optimized_value(metrics, optimized_metric)
     for logger in loggers:
-        if isinstance(logger, TensorBoardLogger):
-            logger.log_hyperparams(config, metrics=final)
+        if isinstance(logger, TensorBoardLogger) and headline is not None:
+            logger.log_hyperparams(config, metrics={"hp_metric": headline})
+        elif isinstance(logger, WandbLogger):
+            logger.experiment.summary.update(metrics)
 
 
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> pl.Trainer:
@@ -186,6 +184,7 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> p
         enable_progress_bar=interactive and any(isinstance(c, pl.callbacks.ProgressBar) for c in callbacks),
         enable_model_summary=any(isinstance(c, pl.callbacks.ModelSummary) for c in callbacks),
         enable_checkpointing=any(isinstance(c, pl.callbacks.Checkpoint) for c in callbacks),
+        plugins=[CheckedCheckpointIO()],
         **extra,
     )
     if isinstance(trainer.accelerator, pl.accelerators.CPUAccelerator):

@@ -191,6 +191,9 @@ def run_recorded(
         context.interrupt(RunInterrupted(signal.SIGINT), interrupted_hint)
     except Exception as error:
         context.fail(error)
+    except SystemExit as stop:  # a run inside this one (a k-fold's fold) ended the process in one line
+        context._finish_quietly(status="failed", error=f"a run inside it exited with status {stop.code}")
+        raise
     finally:
         STOPS.restore()
         context.close()

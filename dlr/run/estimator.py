@@ -1,6 +1,6 @@
 """The non-Lightning path: fit a scikit-learn-style estimator on the same datamodule, log and record as a run.
 
-``dlr.run.train`` sends here every model config with an ``estimator`` block. The estimator fits once on the
+``dlr.run.lifecycle`` sends here every model config with an ``estimator`` block. The estimator fits once on the
 training split; the validation and test splits are scored with the keys a Lightning run logs
 (``train/acc``, ``val/acc``, ``test/acc``, or ``.../loss`` (MSE), ``.../mae``, ``.../r2``), the loggers get
 them through ``log_metrics`` and the run's ``metrics.json`` has the same shape as any other.
@@ -11,7 +11,6 @@ import time
 from omegaconf import DictConfig, OmegaConf
 from threadpoolctl import threadpool_limits
 
-from dlr import console
 from dlr.analysis.tree_smoothers import effective_parameter_metrics
 from dlr.run import build
 from dlr.tabular.estimator_file import save_estimator
@@ -20,8 +19,8 @@ from dlr.tabular.flat_rows import estimator_rows
 from dlr.tabular.leaves import leaf_count
 
 
-def fit_estimator(cfg: DictConfig, context) -> dict:
-    datamodule = build.build_datamodule(cfg)
+def fit_estimator(cfg: DictConfig, datamodule, context) -> tuple[dict[str, float], object, dict]:
+    """Fit on the training split, score every split: the metrics, the data and the record's other fields."""
     estimator = build_estimator(cfg.model.estimator, datamodule.task_type)
     loggers = build.build_loggers(cfg, context.run_dir, context.sweep_name)
     for logger in loggers:
@@ -55,8 +54,4 @@ def fit_estimator(cfg: DictConfig, context) -> dict:
     for logger in loggers:
         logger.log_metrics(metrics, step=0)
         logger.finalize("success")
-    record = context.finish(
-        status="completed", metrics=metrics, data=datamodule.describe(), estimator=type(estimator).__name__
-    )
-    console.print_metrics_table(metrics, context.run_dir)
-    return record
+    return metrics, datamodule, {"estimator": type(estimator).__name__}

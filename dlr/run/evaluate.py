@@ -8,6 +8,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
+from dlr.config.preflight import config_is_valid
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
 from dlr.quant.methods import Quantization
@@ -17,7 +18,6 @@ from dlr.run import build
 from dlr.run.checkpoints import find as checkpoints
 from dlr.run.checkpoints.stored_config import upgraded
 from dlr.run.context import NOTHING_TO_RESUME, RunContext, run_recorded
-from dlr.run.train import validate
 from dlr.tasks.base import Task
 from dlr.transfer.checkpoint_file import check_fits, load_checkpoint
 
@@ -62,12 +62,13 @@ def rebuild_run(cfg: DictConfig, run_dir: str) -> RebuiltRun:
 
 
 def evaluate(cfg: DictConfig) -> dict | None:
+    if not config_is_valid(cfg):
+        return None
     context = RunContext(cfg)
     return run_recorded(context, lambda: _evaluate(cfg, context), NOTHING_TO_RESUME)
 
 
 def _evaluate(cfg: DictConfig, context: RunContext) -> dict:
-    validate(cfg)
     run = rebuild_run(cfg, context.run_dir)
     task, datamodule, converter = run.task, run.datamodule, run.quantization.converter
     after_the_fact = instantiate(cfg.quantization, _convert_="all")

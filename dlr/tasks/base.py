@@ -17,6 +17,7 @@ from torch import nn
 
 from dlr.errors import require
 from dlr.patches.lightning_internals import RUNNING_HOOK_ATTRIBUTE, count_optimizer_steps
+from dlr.transfer.checkpoint_file import check_resumable
 from dlr.transforms import TASK_NET_PREFIX
 
 # Lightning warns whenever a module overrides `transfer_batch_to_device` and a datamodule is used; the
@@ -169,6 +170,14 @@ class Task(pl.LightningModule):
         checkpoint["dlr_config"] = self.run_config
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if self._trainer is not None and self.trainer.state.fn == "fit":
+            # Lightning loads a resumed checkpoint once, and calls this before its weights replace these:
+            # a checkpoint of another model is one line here, not a strict-load traceback.
+            model = (self.run_config or {}).get("model", {}).get("name")
+            max_epochs = self.trainer.max_epochs
+            check_resumable(
+                self.state_dict(), checkpoint, self.trainer.ckpt_path, f"model={model}", max_epochs
+            )
         rng = checkpoint.get("dlr_rng")
         if rng is not None:
             torch.set_rng_state(rng["torch"])

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import torch
 
-from dlr.errors import ConfigError
+from dlr.errors import ConfigError, require
+from dlr.patches.lightning_internals import completed_epochs
 
 
 def load_checkpoint(path: str | Path) -> dict:
@@ -65,4 +66,17 @@ def check_fits(
     trained = (checkpoint.get("dlr_config") or {}).get("model", {}).get("name", "another model")
     raise ConfigError(
         key, f"{path} was written by {trained} and does not fit {what} ({'; '.join(parts)}){hint}"
+    )
+
+
+def check_resumable(
+    expected_state: dict[str, torch.Tensor], checkpoint: dict, path: str | Path, what: str, max_epochs: int
+) -> None:
+    """A checkpoint a fit resumes must fit the net and leave ``trainer.max_epochs`` to train (or -1)."""
+    check_fits(expected_state, checkpoint, path, what)
+    done = completed_epochs(checkpoint)
+    require(
+        max_epochs == -1 or max_epochs >= done,
+        "trainer.max_epochs",
+        f"must be >= the {done} epochs the checkpoint already trained (or -1), got {max_epochs}",
     )

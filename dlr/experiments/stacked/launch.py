@@ -26,11 +26,12 @@ from omegaconf import DictConfig, open_dict
 
 from dlr import console
 from dlr.errors import ConfigError
-from dlr.experiments.stacked.members import Member, finish_member, optimized_value, prepare_member
+from dlr.experiments.stacked.members import Member, finish_member, prepare_member
 from dlr.experiments.stacked.nets import STACKED_PATHS
 from dlr.experiments.stacked.plan import group_key, padding_share, plan_buckets, stack_blockers
 from dlr.experiments.stacked.train import train_bucket
 from dlr.run import build
+from dlr.run.train import job_value
 
 #: prctl's request for a signal when the parent process ends (linux/prctl.h).
 PR_SET_PDEATHSIG = 1
@@ -126,6 +127,7 @@ def run_unit(kind: str, job_configs: list[DictConfig]) -> list[JobReturn]:
     except Exception as error:  # the bucket's members fail; the sweep's other buckets go on
         for member in members:
             member.context.fail(error)
+            member.context.close()
         return returns
     details = {
         "members": len(members),
@@ -144,7 +146,7 @@ def run_unit(kind: str, job_configs: list[DictConfig]) -> list[JobReturn]:
         members, result.metrics, result.errors, result.optimizer_states, strict=True
     ):
         record = finish_member(member, metrics, error, state, dict(details))
-        by_dir[member.context.run_dir].return_value = optimized_value(member.cfg, record)
+        by_dir[member.context.run_dir].return_value = job_value(member.cfg, record)
     return returns
 
 

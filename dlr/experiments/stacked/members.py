@@ -1,8 +1,9 @@
 """Each stacked member is an ordinary run: its own directory, record, label-noise file, loggers and checkpoint.
 
-:func:`prepare_member` is what a sweep job runs under ``launcher=stacked``: the first half of
-``dlr.run.train.train`` (skip if it completed before, validate, seed, build data and task with the member's own
-config) without the training. :func:`finish_member` writes what the second half would have written.
+:func:`prepare_member` is what a sweep job runs under ``launcher=stacked``: the run's front door
+(:func:`dlr.run.train.open_run`: skip if it completed before, validate, take the run directory) and the
+lifecycle's data and task, built with the member's own config and seed. The member's run stays open while
+its bucket trains; :func:`finish_member` records it as the lifecycle's last phase does, and closes it.
 """
 
 from dataclasses import dataclass
@@ -15,12 +16,12 @@ from omegaconf import DictConfig, OmegaConf
 from dlr import console
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
+from dlr.records import last_checkpoint_path
 from dlr.run import build
-from dlr.run.checkpoints.resume import completed_before
-from dlr.run.train import RunContext, _save_label_noise, validate
+from dlr.run.context import RunContext
+from dlr.run.lifecycle import build_data, record_completed
+from dlr.run.train import OpenRun, job_value, open_run
 from dlr.tasks.supervised import SupervisedTask
-
-CHECKPOINT = "checkpoints/last.ckpt"
 
 
 @dataclass
@@ -31,34 +32,23 @@ class Member:
     task: SupervisedTask
 
 
-def optimized_value(cfg: DictConfig, record: dict | None) -> float | None:
-    """What ``train.py`` returns for a job: the value a hyperparameter search optimizes."""
-    if record is None or record.get("status") != "completed":
-        return None
-    metrics = record["metrics"]
-    return metrics.get(cfg.get("optimized_metric") or "test/acc", metrics.get("test/loss"))
-
-
 def prepare_member(prepared: list[Member], cfg: DictConfig) -> float | None:
     """Build one member with its own seed and config (appended to ``prepared``); skip it if it completed."""
-    earlier = completed_before(cfg)
-    if earlier is not None:
-        console.console.print(f"already completed, skipped: {earlier['run_dir']}")
-        return optimized_value(cfg, earlier)
-    context = RunContext(cfg)
+    opened = open_run(cfg)
+    if not isinstance(opened, OpenRun):  # completed before (its value), or an invalid config (None)
+        return job_value(cfg, opened)
+    context = opened.context
     try:
-        validate(cfg)
-        pl.seed_everything(cfg.seed, workers=True, verbose=False)  # the solo run's init and data
-        datamodule = build.build_datamodule(cfg)
+        datamodule = build_data(cfg, context.run_dir)  # the solo run's seed, data and label noise
         task = build.build_task(cfg, datamodule)
         require(
             isinstance(datamodule, TensorDataModule) and task.loss_name == "cross_entropy",
             "launcher",
             f"stacked training needs classification with cross-entropy; use launcher=basic for {cfg.data.get('_target_')}",
         )
-        _save_label_noise(datamodule, context.run_dir)
-    except Exception as error:
+    except Exception as error:  # the run stays open past this job, so run_recorded cannot wrap it
         context.fail(error)
+        context.close()
         return None
     # Resolved here, inside the Hydra job: the workers that train and record the member run outside one.
     prepared.append(Member(OmegaConf.create(task.run_config), context, datamodule, task))
@@ -72,17 +62,25 @@ def finish_member(
 
     ``details`` describes the member's bucket (widths, padding share, steps, fit_s) for the record.
     """
-    context, task = member.context, member.task
-    if error is not None:
-        console.print_error(f"{context.run_dir}: {error}")
-        return context.finish(status="failed", error=error)
+    context = member.context
+    try:
+        if error is not None:
+            console.print_error(f"{context.run_dir}: {error}")
+            return context.finish(status="failed", error=error)
+        return _record(member, metrics, optimizer_state, details)
+    finally:
+        context.close()
+
+
+def _record(member: Member, metrics: dict[str, float], optimizer_state: dict, details: dict) -> dict:
+    task = member.task
     metrics = {**metrics, **{k: float(v) for k, v in task.parameter_counts().items()}}
     checkpoint = _write_checkpoint(member, optimizer_state, details["steps"])
     _log_final(member, metrics, details["steps"])
-    return context.finish(
-        status="completed",
-        metrics=metrics,
-        data=member.datamodule.describe(),
+    return record_completed(
+        member.context,
+        metrics,
+        member.datamodule,
         resumed_from=None,
         best_checkpoint=None,
         checkpoint=str(checkpoint),
@@ -102,7 +100,7 @@ def _write_checkpoint(member: Member, optimizer_state: dict, steps: int) -> Path
         "lr_schedulers": [],
     }
     member.task.on_save_checkpoint(checkpoint)  # dlr_config (and the RNG streams, as every dlr checkpoint)
-    path = Path(member.context.run_dir) / CHECKPOINT
+    path = last_checkpoint_path(member.context.run_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
     torch.save(checkpoint, partial)

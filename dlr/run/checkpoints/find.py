@@ -1,11 +1,10 @@
-"""Finding the checkpoint a run resumes (``ckpt_path=last``) and checking it has epochs left to train."""
+"""Finding the checkpoint a run resumes: a file, or ``ckpt_path=last``."""
 
 from pathlib import Path
 
 from dlr import console
 from dlr.errors import ConfigError, require
-from dlr.patches.lightning_internals import completed_epochs
-from dlr.records import read_record, read_status
+from dlr.records import LAST_CHECKPOINT, last_checkpoint_path, read_record, read_status
 
 RESUMABLE = ("completed", "interrupted")
 
@@ -31,12 +30,12 @@ def find_last_checkpoint(
     """
     root = Path(log_dir)
     candidates = [
-        *root.glob(f"runs/{task_name}/*/checkpoints/last.ckpt"),
-        *root.glob(f"multiruns/{task_name}/*/*/checkpoints/last.ckpt"),
+        *root.glob(f"runs/{task_name}/*/{LAST_CHECKPOINT}"),
+        *root.glob(f"multiruns/{task_name}/*/*/{LAST_CHECKPOINT}"),
     ]
     runs = sorted(
         (c.parents[1] for c in candidates if exclude is None or Path(exclude) not in c.parents),
-        key=lambda run: (run / "checkpoints" / "last.ckpt").stat().st_mtime,
+        key=lambda run: last_checkpoint_path(run).stat().st_mtime,
         reverse=True,
     )
     others = []
@@ -48,7 +47,7 @@ def find_last_checkpoint(
                 f"ckpt_path=last: skipped {run}, still training (pid {record['heartbeat']['pid']})"
             )
         elif status in RESUMABLE and _matches(record, choices):
-            return run / "checkpoints" / "last.ckpt"
+            return last_checkpoint_path(run)
         else:
             others.append(_describe(run, record, status))
     wanted = "" if choices is None else f" with model={choices.get('model')}, data={choices.get('data')}"
@@ -70,13 +69,3 @@ def resolve_checkpoint(
     path = Path(ckpt_path).expanduser()
     require(path.is_file(), "ckpt_path", f"no such checkpoint file: {path}")
     return path
-
-
-def check_epochs_left(checkpoint: dict, max_epochs: int) -> None:
-    """Resuming needs ``trainer.max_epochs`` at least the epochs the checkpoint already completed."""
-    done = completed_epochs(checkpoint)
-    require(
-        max_epochs == -1 or max_epochs >= done,
-        "trainer.max_epochs",
-        f"must be >= the {done} epochs the checkpoint already trained (or -1), got {max_epochs}",
-    )

@@ -30,9 +30,7 @@ def _mlp_flops(net: nn.Module, _input_shape: tuple[int, ...]) -> int:
 STACKED_PATHS = {
     "dlr.nets.mlp.MLP": StackedPath("mlp", mlp.StackedMLP, _mlp_flops, pads=False),
     "dlr.nets.cnn.CNN": StackedPath("cnn", conv.StackedConvNet, conv.member_flops, pads=True),
-    "dlr.nets.resnet.ResNet": StackedPath(
-        "resnet", conv.StackedConvNet, conv.member_flops, pads=True
-    ),
+    "dlr.nets.resnet.ResNet": StackedPath("resnet", conv.StackedConvNet, conv.member_flops, pads=True),
 }
 
 
