@@ -88,3 +88,52 @@ def test_last_checkpoint_waits_every_s_between_epoch_writes_and_always_writes_at
         ]
         train(make_cfg([*SMALL, *callback], run_name=f"every_{every_s}"))
         assert writes == expected, every_s
+
+
+class CountBatchEnds(pl.Callback):
+    """A user's per-step callback that dlr knows nothing about: it counts ``on_train_batch_end`` calls."""
+
+    calls = 0
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        type(self).calls += 1
+
+
+def test_a_callback_dlr_does_not_know_turns_batch_groups_off_and_says_so(make_cfg, capsys):
+    CountBatchEnds.calls = 0
+    counter = f"+callbacks.counter._target_={__name__}.CountBatchEnds"
+    record = train(make_cfg([*SMALL, "trainer.max_epochs=2", counter]))
+    assert record["data"]["batches_per_step"] == 1
+    steps = 2 * 23  # 720 training samples in batches of 32, two epochs
+    assert CountBatchEnds.calls == steps  # it saw every optimizer step, not one per group of 32
+    assert "data.batches_per_step=auto: one batch per step, since CountBatchEnds" in capsys.readouterr().out
+
+
+def test_known_callbacks_and_loggers_keep_batch_groups_with_plain_steps(make_cfg):
+    cfg = make_cfg([*SMALL, "trainer.max_epochs=1", "callbacks=default", "logger=many"])
+    from dlr.run import build
+
+    trainer = build.build_trainer(cfg, build.build_callbacks(cfg), build.build_loggers(cfg, "/tmp/x", None))
+    assert batch_groups.unknown_parts(trainer) == []
+
+
+@pytest.mark.parametrize("batches_per_step", ["1", "auto"])
+def test_a_non_finite_loss_inside_a_group_names_the_step_as_one_batch_per_step_does(
+    make_cfg, capsys, batches_per_step
+):
+    cfg = make_cfg(
+        [
+            *SMALL,
+            "optimizer=sgd",
+            "optimizer.lr=1e30",
+            "optimizer.momentum=0",
+            f"data.batches_per_step={batches_per_step}",
+        ],
+        run_name=batches_per_step,
+    )
+    with pytest.raises(SystemExit) as stop:
+        train(cfg)
+    assert stop.value.code == 1
+    assert (
+        capsys.readouterr().err.strip() == "error: non-finite loss at step 1"
+    )  # the first step sends the weights to inf

@@ -52,3 +52,21 @@ def test_the_pictures_a_run_makes_reach_tensorboard_and_offline_wandb(make_cfg, 
     (offline_run,) = (run_dir / "wandb").glob("offline-run-*")
     sent = {p.name.rsplit("_", 2)[0] for p in (offline_run / "files" / "media" / "images").glob("*.png")}
     assert pictures <= sent
+
+
+def test_ckpt_path_last_resumes_the_wandb_run_of_the_checkpoint_it_loads(make_cfg, monkeypatch):
+    """``last`` picks the newest run of the same model and data; its W&B run, not the newest one's, goes on."""
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    first = train(make_cfg([*RUN, "logger=wandb", "callbacks=default"], run_name="mlp"))
+    train(make_cfg([*RUN, "logger=wandb", "callbacks=default", "model=cnn"], run_name="cnn_newer"))
+    wandb.teardown()
+    (mlp_run,) = (Path(first["run_dir"]) / "wandb").glob("offline-run-*")
+    resumed_cfg = make_cfg(
+        [*RUN, "logger=wandb", "ckpt_path=last", "trainer.max_epochs=3"], run_name="resumed"
+    )
+    resumed = train(resumed_cfg)
+    wandb.teardown()
+    assert resumed["resumed_from"] == str(Path(first["run_dir"]) / "checkpoints" / "last.ckpt")
+    (resumed_run,) = (Path(resumed["run_dir"]) / "wandb").glob("offline-run-*")
+    assert resumed_run.name.rsplit("-", 1)[1] == mlp_run.name.rsplit("-", 1)[1]

@@ -40,3 +40,11 @@ def completed_epochs(checkpoint: dict) -> int:
     for checkpoints written without loops)."""
     progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
     return progress.get("current", {}).get("completed", checkpoint.get("epoch", 0))
+
+
+def checkpoints_by_train_steps(callback: pl.Callback) -> bool:
+    """Whether a ``ModelCheckpoint`` saves every n training steps or every interval of time: counts that
+    batch groups (dlr.run.batch_groups) would change. Its constructor keeps them only as private state."""
+    if not isinstance(callback, pl.callbacks.ModelCheckpoint):
+        return False
+    return bool(callback._every_n_train_steps) or callback._train_time_interval is not None

@@ -5,8 +5,11 @@ here, as much as a small model's whole step. So the train loader can hand a Ligh
 batches, and the task takes one optimizer step per batch of it: the same training (tested equal to one
 batch per step), a fraction of the framework time.
 
-- ``auto`` (the default) groups :data:`AUTO_BATCHES_PER_STEP` batches when the task can take groups and no
-  trainer setting counts Lightning steps (listed by :func:`conflicts`); otherwise one batch per step.
+- ``auto`` (the default) groups :data:`AUTO_BATCHES_PER_STEP` batches when the task can take groups, no
+  trainer setting counts Lightning steps (:func:`conflicts`), and every callback, logger and plugin of
+  the trainer is one dlr knows to be unaffected (:func:`unknown_parts`: an allow-list, so a per-step
+  callback nobody listed, such as a user's, never silently sees one step where 32 happened); otherwise one
+  batch per step, and the run says why in one line.
 - An integer k is used as given, and refused in one line where it would change the training.
 
 Inside a group, each batch steps with plain ``loss.backward()`` and ``optimizer.step()`` when every hook
@@ -20,12 +23,25 @@ is what counts Lightning steps: ``on_train_batch_end`` callbacks see groups. The
 import warnings
 
 import pytorch_lightning as pl
-from pytorch_lightning.plugins.precision import MixedPrecision, Precision
+from lightning_fabric.plugins import TorchCheckpointIO
+from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, ModelSummary
+from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger, WandbLogger
+from pytorch_lightning.plugins.precision import DoublePrecision, HalfPrecision, MixedPrecision, Precision
 from pytorch_lightning.strategies import SingleDeviceStrategy
 
+from dlr import console
 from dlr.errors import require
-from dlr.patches.lightning_internals import set_logged_step
+from dlr.patches.lightning_internals import checkpoints_by_train_steps, set_logged_step
+from dlr.quant.memory import MemoryMonitor
+from dlr.quant.qat import QuantizationAwareTraining
+from dlr.quant.qlora import MergeQLoRA
+from dlr.run.callbacks.finite_loss import FiniteLossGuard
+from dlr.run.callbacks.pictures import PicturesToLoggers
+from dlr.run.callbacks.progress import StepProgressBar
+from dlr.run.checkpoints.last import LastCheckpoint
 from dlr.tasks.base import Task
+from dlr.transfer.gradual import GradualUnfreeze
+from dlr.transfer.lora import SaveLora
 
 # Lightning warns when an epoch has fewer steps than `log_every_n_steps`, which groups make common; dlr's
 # tasks log once per epoch, so the warning never applies.
@@ -35,6 +51,29 @@ AUTO = "auto"
 #: One Lightning step per 32 batches: the framework's share is then a few percent of a small model's step.
 AUTO_BATCHES_PER_STEP = 32
 _STEP_HOOKS = ("on_before_backward", "on_after_backward", "on_before_optimizer_step", "on_before_zero_grad")
+
+#: Callbacks that act at epoch, fit or test boundaries only, or count optimizer steps themselves (dlr's
+#: progress bar, the loss guard), so a group of batches changes nothing they do. Anything else (Lightning's
+#: own progress bars, a learning-rate monitor, a user's callback) may act per Lightning step.
+GROUP_SAFE_CALLBACKS = (
+    EarlyStopping,
+    ModelCheckpoint,  # unless it saves every n training steps: see unknown_parts
+    ModelSummary,
+    LastCheckpoint,
+    StepProgressBar,
+    FiniteLossGuard,
+    PicturesToLoggers,
+    MemoryMonitor,  # measures once, after the first optimizer step, and the peak at fit's end
+    QuantizationAwareTraining,
+    MergeQLoRA,
+    GradualUnfreeze,
+    SaveLora,
+)
+#: Loggers get only what tasks log once per epoch, on the optimizer-step axis (OptimizerStepAxis).
+GROUP_SAFE_LOGGERS = (CSVLogger, TensorBoardLogger, WandbLogger)
+GROUP_SAFE_PRECISIONS = (Precision, MixedPrecision, DoublePrecision, HalfPrecision)
+#: Callbacks whose per-step hooks plain torch steps skip, but which check a group's losses at its end.
+CHECK_PLAIN_GROUPS = (FiniteLossGuard,)
 
 
 def conflicts(trainer: pl.Trainer) -> list[str]:
@@ -58,6 +97,25 @@ def conflicts(trainer: pl.Trainer) -> list[str]:
     return found
 
 
+def unknown_parts(trainer: pl.Trainer) -> list[str]:
+    """The trainer's callbacks, loggers and plugins that dlr does not know to be unaffected by groups."""
+    unknown = [
+        type(c).__name__
+        for c in trainer.callbacks
+        if not isinstance(c, GROUP_SAFE_CALLBACKS) or checkpoints_by_train_steps(c)
+    ]
+    unknown += [
+        type(logger).__name__ for logger in trainer.loggers if not isinstance(logger, GROUP_SAFE_LOGGERS)
+    ]
+    plugins = (trainer.precision_plugin, trainer.strategy.checkpoint_io)
+    unknown += [
+        type(p).__name__
+        for p in plugins
+        if type(p) not in GROUP_SAFE_PRECISIONS and not isinstance(p, TorchCheckpointIO)
+    ]
+    return unknown
+
+
 def _whole_epoch(value) -> bool:
     return isinstance(value, float) and value == 1.0  # an int counts batches, even 1
 
@@ -73,6 +131,7 @@ def plain_steps_allowed(trainer: pl.Trainer, task_class: type[pl.LightningModule
     quiet_callbacks = all(
         getattr(type(callback), hook) is getattr(pl.Callback, hook)
         for callback in trainer.callbacks
+        if not isinstance(callback, CHECK_PLAIN_GROUPS)
         for hook in _STEP_HOOKS
     )
     quiet_module = all(
@@ -102,7 +161,16 @@ def configure(trainer: pl.Trainer, task_class: type[Task], datamodule) -> str:
     found = conflicts(trainer)
     if requested == AUTO:
         size = AUTO_BATCHES_PER_STEP if task_class.takes_batch_groups() and not found else 1
+        unknown = unknown_parts(trainer) if size > 1 else []
+        if unknown:
+            size = 1
+            console.console.print(
+                f"data.batches_per_step=auto: one batch per step, since {', '.join(unknown)} may act per "
+                "step and dlr does not know it sees every step of a batch group",
+                soft_wrap=True,
+            )
     else:
+        found += [f"{name} (not known to see every step of a group)" for name in unknown_parts(trainer)]
         size = requested
         if size > 1:
             require(

@@ -75,17 +75,21 @@ class Task(pl.LightningModule):
         """Whether ``training_step`` accepts a list of batches (``data.batches_per_step`` > 1)."""
         return False
 
-    def optimizer_step_per_batch(self, batches, loss_of: Callable) -> None:
-        """Train on a group of batches, one optimizer step each, as Lightning would one per Lightning step."""
+    def optimizer_step_per_batch(self, batches, loss_of: Callable) -> dict[str, torch.Tensor]:
+        """Train on a group of batches, one optimizer step each, as Lightning would one per Lightning step;
+        the group's losses, for what checks them at its end (``training_step``'s outputs)."""
         optimizer = self.optimizers(use_pl_optimizer=not self.plain_group_steps)
         backward = torch.Tensor.backward if self.plain_group_steps else self.manual_backward
+        losses = []
         for batch in batches:
             loss = loss_of(batch)
             optimizer.zero_grad()
             backward(loss)
             optimizer.step()
+            losses.append(loss.detach())
         if self.plain_group_steps:
             count_optimizer_steps(self.trainer, len(batches))
+        return {"group_losses": torch.stack(losses)}
 
     def replace_net(self, net: nn.Module) -> None:
         """After the fit: the net converted for shipping (QLoRA's merged adapters)."""

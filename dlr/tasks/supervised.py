@@ -66,9 +66,7 @@ class SupervisedTask(Task):
     def training_step(self, batch, batch_idx):
         if self.automatic_optimization:
             return self._step(batch, "train")
-        self.optimizer_step_per_batch(
-            batch, lambda single: self._step(single, "train")
-        )  # dlr.run.batch_groups
+        return self.optimizer_step_per_batch(batch, lambda single: self._step(single, "train"))
 
     def validation_step(self, batch, batch_idx):
         self._step(batch, "val")
