@@ -70,3 +70,31 @@ def test_ckpt_path_last_resumes_the_wandb_run_of_the_checkpoint_it_loads(make_cf
     assert resumed["resumed_from"] == str(Path(first["run_dir"]) / "checkpoints" / "last.ckpt")
     (resumed_run,) = (Path(resumed["run_dir"]) / "wandb").glob("offline-run-*")
     assert resumed_run.name.rsplit("-", 1)[1] == mlp_run.name.rsplit("-", 1)[1]
+
+
+def test_every_tensorboard_scalar_is_logged_once_per_step_and_finals_only_in_hparams(make_cfg):
+    """Read back with TensorBoard's own EventAccumulator, over the whole run directory as TensorBoard does."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    cfg = make_cfg([*RUN, "trainer.max_epochs=3", "logger=many"], run_name="charts")
+    record = train(cfg)
+    events = EventAccumulator(str(Path(cfg.paths.output_dir) / "tensorboard"))
+    events.Reload()
+    steps = {tag: [e.step for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+    for tag, logged in steps.items():
+        assert all(a < b for a, b in zip(logged, logged[1:], strict=False)), (tag, logged)
+    assert len(steps["train/loss"]) == len(steps["val/loss"]) == 3  # one point per epoch, none at step 0
+    assert 0 not in steps["train/loss"] and steps["epoch"][:3] == steps["train/loss"]
+    (hp_metric,) = events.Scalars("hp_metric")
+    assert hp_metric.value == pytest.approx(record["metrics"]["test/acc"])
+
+
+def test_every_csv_metric_is_written_once_per_step(make_cfg):
+    import pandas as pd
+
+    cfg = make_cfg([*RUN, "trainer.max_epochs=3", "logger=csv"], run_name="csv_once")
+    train(cfg)
+    rows = pd.read_csv(Path(cfg.paths.output_dir) / "csv" / "metrics.csv")
+    for column in rows.columns.drop("step"):
+        logged = rows.loc[rows[column].notna(), "step"]
+        assert logged.is_unique, (column, list(logged))

@@ -170,6 +170,7 @@ def log_final_metrics(
             logger.log_hyperparams(config, metrics={"hp_metric": headline})
         elif isinstance(logger, WandbLogger):
             logger.experiment.summary.update(metrics)
+        logger.finalize("success")  # what a logger holds back (dlr.run.loggers.once_per_step) is written
 
 
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> pl.Trainer:

@@ -1,10 +1,13 @@
-"""A CSV logger that survives processes which do not share its state (DDP with spawned ranks)."""
+"""A CSV logger that survives processes which do not share its state (DDP with spawned ranks), each metric
+once per step (dlr.run.loggers.once_per_step)."""
 
 import csv
 
 from lightning_fabric.loggers.logger import rank_zero_experiment
 from pytorch_lightning.loggers import CSVLogger as LightningCSVLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
+
+from dlr.run.loggers.once_per_step import OncePerStep
 
 
 class _FileHeaderWriter(ExperimentWriter):
@@ -26,7 +29,7 @@ class _FileHeaderWriter(ExperimentWriter):
         super().save()
 
 
-class CSVLogger(LightningCSVLogger):
+class CSVLogger(OncePerStep, LightningCSVLogger):
     @property
     @rank_zero_experiment  # other ranks get a no-op writer, as with Lightning's CSVLogger
     def experiment(self) -> ExperimentWriter:
