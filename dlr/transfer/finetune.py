@@ -5,6 +5,7 @@ from pathlib import Path
 from torch import nn
 
 from dlr.errors import require
+from dlr.records import last_checkpoint_path
 from dlr.transfer.blocks import head_params
 from dlr.transfer.checkpoint_file import check_fits, load_checkpoint
 from dlr.transforms import TASK_NET_PREFIX
@@ -16,7 +17,7 @@ def find_checkpoint(path: str) -> Path:
     """A ``.ckpt`` file, or a run directory whose ``checkpoints/last.ckpt`` is taken."""
     found = Path(path).expanduser()
     if found.is_dir():
-        found = found / "checkpoints" / "last.ckpt"
+        found = last_checkpoint_path(found)
     require(
         found.is_file(),
         KEY,
