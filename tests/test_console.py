@@ -12,9 +12,10 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from wandb.proto import wandb_internal_pb2
 
 from dlr.console import human_bytes, print_config_tree
-from dlr.run import batch_groups, build
+from dlr.run import batch_groups
 from dlr.run.callbacks.progress import StepProgressBar
 from dlr.run.train import train
+from dlr.tasks import from_config
 from dlr.tasks.supervised import SupervisedTask
 from tests.conftest import FAST
 from tests.wandb_records import _payloads
@@ -59,14 +60,14 @@ def test_logged_steps_count_optimizer_steps_as_the_checkpoint_does(make_cfg):
 
 def test_progress_bar_counts_optimizer_steps_and_shows_loss_and_validation(make_cfg):
     cfg = make_cfg([*FAST, "data.num_samples=1250"])
-    datamodule = build.build_datamodule(cfg)
+    datamodule = from_config.build_datamodule(cfg)
     bar = StepProgressBar()
     trainer = pl.Trainer(
         max_epochs=3, callbacks=[bar], logger=False, enable_checkpointing=False, enable_model_summary=False
     )
     group_steps = batch_groups.configure(trainer, SupervisedTask, datamodule)
     assert group_steps != "off" and datamodule.train_group_size > 1
-    task = build.build_task(cfg, datamodule, group_steps=group_steps)
+    task = from_config.build_task(cfg, datamodule, group_steps=group_steps)
     trainer.fit(task, datamodule=datamodule)
     (shown,) = bar.progress.tasks
     assert shown.completed == shown.total == trainer.global_step == 24

@@ -10,7 +10,7 @@ import torch
 
 from dlr.experiments.kfold import fold_config, run_folds
 from dlr.run.train import train
-from dlr.run import build
+from dlr.tasks import from_config
 from tests.conftest import FAST, run_cli
 
 IRIS = ["data=iris", "cv.folds=3", "data.batches_per_step=1"]
@@ -39,8 +39,8 @@ def test_three_folds_are_recorded_and_summarized(make_cfg):
 
 def test_folds_are_disjoint_cover_the_training_rows_and_keep_class_shares(make_cfg):
     cfg = make_cfg(IRIS)
-    vals = [build.build_datamodule(fold_config(cfg, fold)).val for fold in range(3)]
-    whole = build.build_datamodule(make_cfg(["data=iris"]))  # the same training rows, without folds
+    vals = [from_config.build_datamodule(fold_config(cfg, fold)).val for fold in range(3)]
+    whole = from_config.build_datamodule(make_cfg(["data=iris"]))  # the same training rows, without folds
     all_rows = torch.cat([whole.train.x, whole.val.x])
     # Iris repeats a few rows, so rows are compared as multisets: together the folds hold each row once.
     rows = [Counter(tuple(r.tolist()) for r in v.x) for v in vals]

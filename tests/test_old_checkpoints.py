@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from dlr.config.stored_config import upgraded
 from dlr.patches.lightning_internals import completed_epochs
-from dlr.run.checkpoints.stored_config import upgraded
 from dlr.run.evaluate import evaluate
 from dlr.run.train import train
 

@@ -7,6 +7,7 @@ import pytorch_lightning as pl
 
 from dlr.run import build
 from dlr.run.train import train
+from dlr.tasks import from_config
 from tests.conftest import FAST
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dlr"
@@ -50,7 +51,7 @@ def test_the_trainer_set_up_finds_the_task_as_it_was_built(make_cfg, monkeypatch
         built.append(_fields(task))
         return task
 
-    build_task = build.build_task
+    build_task = from_config.build_task
     monkeypatch.setattr(build, "build_task", recorded_build_task)
     TaskAtFitStart.seen = []
     probe = f"+callbacks.probe._target_={__name__}.TaskAtFitStart"

@@ -7,21 +7,18 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.utils import get_class, instantiate
-from omegaconf import DictConfig, OmegaConf
+from hydra.utils import instantiate
+from omegaconf import DictConfig
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
-from torch import nn
 
 from dlr import console
 from dlr.data.base import TensorDataModule
-from dlr.errors import require
 from dlr.patches.lightning_internals import skip_nvml_cuda_check
 from dlr.quant.plan import QuantPlan
-from dlr.quant.precision import with_eps
 from dlr.records import optimized_value
 from dlr.run.callbacks.pictures import PicturesToLoggers
 from dlr.run.checkpoints.io import CheckedCheckpointIO
-from dlr.tasks.base import Task
+from dlr.tasks.from_config import build_net
 from dlr.transforms import NetTransform
 
 # Notices Lightning prints in every run that say nothing about it: an advert for its cloud logger (dlr's
@@ -43,67 +40,12 @@ logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(
 warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
 
 
-def build_datamodule(cfg: DictConfig) -> TensorDataModule:
-    cv = cfg.get("cv") or {}
-    # Only a run of one fold tells its datamodule; every other run builds it exactly as before cv existed.
-    fold = {"cv_folds": cv.folds, "cv_fold": cv.fold} if cv.get("fold") is not None else {}
-    datamodule = instantiate(cfg.data, **fold, _convert_="all")
-    datamodule.setup("fit")
-    return datamodule
-
-
-def build_net(cfg: DictConfig, datamodule: TensorDataModule, **options) -> nn.Module:
-    """Every net is built the same way (docs/adding_a_model.md): ``Net(input_shape, output_size, <its
-    options from model.net>, *, data_info)``; ``options`` override model.net's (a script sweeping width)."""
-    net_class = get_class(cfg.model.net._target_)
-    accepted = getattr(net_class, "data_kinds", None)
-    require(
-        accepted is None or datamodule.data_kind in accepted,
-        "model",
-        f"model={cfg.model.name} cannot read data={cfg.data.get('name', type(datamodule).__name__)} "
-        f"({datamodule.data_kind} data); it accepts {', '.join(accepted or [])}",
-    )
-    return instantiate(
-        cfg.model.net,
-        input_shape=datamodule.input_shape,
-        output_size=datamodule.output_size,
-        data_info=datamodule.describe(),
-        **options,
-        _convert_="all",
-    )
-
-
 def transform_net(
     cfg: DictConfig, datamodule: TensorDataModule, quant_plan: QuantPlan, run_dir: str
 ) -> NetTransform:
     """The built net through ``transfer`` (load, freeze, LoRA, ...), then ``quantization`` (QAT, QLoRA, ...)."""
     transferred = instantiate(cfg.transfer, _convert_="all").apply(build_net(cfg, datamodule), run_dir)
     return transferred.then(quant_plan.transform(transferred.net, datamodule))
-
-
-def build_task(
-    cfg: DictConfig,
-    datamodule: TensorDataModule,
-    transformed: NetTransform | None = None,
-    group_steps: str = "off",
-) -> Task:
-    """The task, built once with everything it needs: the net as ``transformed`` left it (the plain built
-    net without one), the optimizer, the run's resolved config, and how it steps in a batch group."""
-    transformed = transformed or NetTransform(build_net(cfg, datamodule))
-    optimizer = instantiate(cfg.optimizer) if cfg.get("optimizer") else None
-    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    # The task's arguments are live objects and the config itself, which Hydra must not instantiate again.
-    make_task = instantiate(cfg.model.task, _partial_=True, _convert_="all")
-    return make_task(
-        net=transformed.net,
-        optimizer=with_eps(optimizer, cfg.precision.optimizer_eps),
-        scheduler=scheduler,
-        data_info=datamodule.describe(),
-        run_config=OmegaConf.to_container(cfg, resolve=True),
-        lr_multipliers=transformed.lr_multipliers,
-        optimize_frozen=transformed.optimize_frozen,
-        group_steps=group_steps,
-    )
 
 
 def _monitors_validation(spec) -> bool:

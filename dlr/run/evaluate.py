@@ -16,18 +16,15 @@ from dlr.quant.precision import accelerator_of
 from dlr.records import scalar_metrics
 from dlr.run import build
 from dlr.run.checkpoints import find as checkpoints
-from dlr.run.checkpoints.stored_config import upgraded
 from dlr.run.context import NOTHING_TO_RESUME, RunContext, run_recorded
 from dlr.tasks.base import Task
-from dlr.transfer.checkpoint_file import check_fits, load_checkpoint
+from dlr.tasks.from_config import build_datamodule, rebuild_trained, stored_config
+from dlr.transfer.checkpoint_file import load_checkpoint
 
 
 def training_config(checkpoint: dict, cfg: DictConfig) -> DictConfig:
-    stored = checkpoint.get("dlr_config")
-    require(
-        stored is not None, "ckpt_path", "checkpoint has no dlr config; was it written by dlr's train.py?"
-    )
-    return OmegaConf.merge(OmegaConf.create(upgraded(stored)), cfg.overrides or {})
+    """The checkpoint's stored config, with the command's ``overrides`` (eval.py, predict.py) on top."""
+    return OmegaConf.merge(stored_config(checkpoint), cfg.overrides or {})
 
 
 @dataclass
@@ -48,16 +45,8 @@ def rebuild_run(cfg: DictConfig, run_dir: str) -> RebuiltRun:
     checkpoint = load_checkpoint(ckpt_path)
     run_cfg = training_config(checkpoint, cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
-    datamodule = build.build_datamodule(run_cfg)
-    # Rebuild the trained structure (LoRA wrappers, new heads, QAT's fake-quantized layers, QLoRA's NF4
-    # base) without loading any weights but the checkpoint's.
-    transferred = instantiate(run_cfg.transfer, _convert_="all").apply(
-        build.build_net(run_cfg, datamodule), load_weights=False
-    )
-    quantization = instantiate(run_cfg.quantization, _convert_="all")
-    task = build.build_task(run_cfg, datamodule, transferred.then(quantization.rebuild(transferred.net)))
-    check_fits(task.state_dict(), checkpoint, ckpt_path, f"model={run_cfg.model.name}")
-    task.load_state_dict(checkpoint["state_dict"])
+    datamodule = build_datamodule(run_cfg)
+    task, quantization = rebuild_trained(run_cfg, datamodule, checkpoint, ckpt_path)
     return RebuiltRun(ckpt_path, run_cfg, datamodule, task, quantization)
 
 

@@ -27,6 +27,7 @@ from dlr.run.callbacks.finite_loss import FiniteLossGuard
 from dlr.run.checkpoints.resume import Resume, resolve_resume
 from dlr.run.context import RunContext
 from dlr.run.signals import STOPS, RunInterrupted
+from dlr.tasks import from_config
 from dlr.tasks.base import Task
 
 
@@ -63,7 +64,7 @@ def build_data(cfg: DictConfig, run_dir: str) -> TensorDataModule:
     """The run's data, after seeding (the data's draws and the net's init follow the seed), and the
     training labels that label noise replaced, saved beside the record."""
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
-    datamodule = build.build_datamodule(cfg)
+    datamodule = from_config.build_datamodule(cfg)
     if datamodule.noisy_indices:
         path = Path(run_dir) / "label_noise_indices.json"
         path.write_text(
@@ -84,7 +85,7 @@ def prepare(cfg: DictConfig, context: RunContext, resume: Resume | None) -> Prep
     trainer_kwargs = {**({} if validation else {"limit_val_batches": 0}), **transformed.trainer_kwargs}
     trainer = build.build_trainer(cfg, callbacks, loggers, **trainer_kwargs)
     group_steps = batch_groups.configure(trainer, get_class(cfg.model.task._target_), datamodule)
-    task = build.build_task(cfg, datamodule, transformed, group_steps)
+    task = from_config.build_task(cfg, datamodule, transformed, group_steps)
     quant_plan.announce_estimate(task)
     _announce(trainer, task)
     quant_plan.log_estimate(trainer)

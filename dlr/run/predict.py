@@ -22,6 +22,7 @@ from dlr.errors import require
 from dlr.records import write_atomically
 from dlr.run.checkpoints.find import resolve_checkpoint
 from dlr.run.context import NOTHING_TO_RESUME, RunContext, run_recorded
+from dlr.tasks import from_config
 
 SPLITS = ("train", "val", "test")
 #: Table probes that draw new random columns or a random rotation: new rows could not be encoded alike.
@@ -66,14 +67,13 @@ def trained_net(cfg: DictConfig, run_dir: str) -> TrainedModel:
 
 
 def trained_estimator(cfg: DictConfig, ckpt_path: Path) -> TrainedModel:
-    from dlr.run import build
     from dlr.run.evaluate import training_config
     from dlr.tabular.estimator_file import load_estimator
     from dlr.tabular.estimators import class_probabilities
 
     stored = load_estimator(ckpt_path)
     run_cfg = training_config(stored, cfg)
-    datamodule = build.build_datamodule(run_cfg)  # refits the encoding on the same training rows
+    datamodule = from_config.build_datamodule(run_cfg)  # refits the encoding on the same training rows
     estimator = stored["estimator"]
 
     def outputs(inputs: torch.Tensor) -> torch.Tensor:

@@ -17,7 +17,7 @@ from torch import nn
 
 from dlr.errors import require
 from dlr.patches.lightning_internals import RUNNING_HOOK_ATTRIBUTE, count_optimizer_steps
-from dlr.transfer.checkpoint_file import check_resumable
+from dlr.transfer.checkpoint_file import check_resumable, load_checkpoint
 from dlr.transforms import TASK_NET_PREFIX
 
 # Lightning warns whenever a module overrides `transfer_batch_to_device` and a datamodule is used; the
@@ -38,7 +38,7 @@ GROUP_STEPS = ("off", "plain", "lightning")
 
 
 class Task(pl.LightningModule):
-    """Everything a task needs is passed here, decided before it is built (``dlr.run.build.build_task``): its
+    """Everything a task needs is passed here, decided before it is built (``dlr.tasks.from_config.build_task``): its
     net as transfer and quantization left it, and how the run around it trains it."""
 
     def __init__(
@@ -172,6 +172,24 @@ class Task(pl.LightningModule):
             "python": random.getstate(),
         }
         checkpoint["dlr_config"] = self.run_config
+
+    @classmethod
+    def load_from_checkpoint(cls, checkpoint_path, map_location=None, **_lightning_options) -> "Task":
+        """A dlr checkpoint's trained task, rebuilt from the config the checkpoint stores, as eval.py rebuilds
+        it (its data is built too: the net's shapes and a table's encoding come from it), on
+        ``map_location``. Lightning's own version needs the constructor's arguments in the checkpoint,
+        which a task built from live objects (its net) cannot store."""
+        from dlr.tasks.from_config import build_datamodule, rebuild_trained, stored_config
+
+        checkpoint = load_checkpoint(checkpoint_path)
+        run_cfg = stored_config(checkpoint)
+        task, _ = rebuild_trained(run_cfg, build_datamodule(run_cfg), checkpoint, checkpoint_path)
+        require(
+            isinstance(task, cls),
+            "ckpt_path",
+            f"{checkpoint_path} holds a {type(task).__name__}, not a {cls.__name__}",
+        )
+        return task.to(map_location) if map_location is not None else task
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         if self._trainer is not None and self.trainer.state.fn == "fit":

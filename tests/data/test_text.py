@@ -2,12 +2,12 @@
 
 import torch
 
-from dlr.run import build
+from dlr.tasks import from_config
 
 
 def test_bbc_news_is_real_labelled_text_as_token_ids(make_cfg):
     cfg = make_cfg(["data=bbc_news", "model=minilm", "data.max_length=32", "data.n_per_class=3"])
-    datamodule = build.build_datamodule(cfg)
+    datamodule = from_config.build_datamodule(cfg)
     assert datamodule.class_names == ["business", "entertainment", "politics", "sports", "tech"]
     assert datamodule.data_kind == "text" and datamodule.input_shape == (32,) and datamodule.num_classes == 5
     assert datamodule.train.x.dtype == torch.long and datamodule.train.x[:, 0].eq(101).all()  # [CLS] first

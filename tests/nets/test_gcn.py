@@ -6,6 +6,7 @@ import torch
 from dlr.errors import ConfigError
 from dlr.nets.gcn import GCN, normalized_adjacency
 from dlr.run.train import train
+from dlr.tasks import from_config
 from tests.conftest import FAST
 
 
@@ -29,12 +30,11 @@ def test_gcn_on_images_fails_with_one_line_naming_both(make_cfg):
     with pytest.raises(SystemExit):
         train(make_cfg([*FAST, "model=gcn", "data=digits"]))
     cfg = make_cfg([*FAST, "model=gcn", "data=digits"])
-    from dlr.run import build
 
     with pytest.raises(
         ConfigError, match=r"model=gcn cannot read data=digits \(image data\); it accepts graph"
     ):
-        build.build_task(cfg, build.build_datamodule(cfg))
+        from_config.build_task(cfg, from_config.build_datamodule(cfg))
 
 
 def test_padding_nodes_change_neither_node_outputs_nor_the_graph_readout():

@@ -9,14 +9,14 @@ import pytest
 import torch
 
 from dlr.analysis.theory import min_norm_risk
-from dlr.run import build
 from dlr.run.train import train
+from dlr.tasks import from_config
 
 
 def _fit(cfg) -> tuple[float, float]:
     """(test squared loss, test error) of the experiment's model fitted on the experiment's data."""
-    datamodule = build.build_datamodule(cfg)
-    task = build.build_task(cfg, datamodule)
+    datamodule = from_config.build_datamodule(cfg)
+    task = from_config.build_task(cfg, datamodule)
     task.net.fit(datamodule.train.x, task._targets(datamodule.train.y))
     with torch.no_grad():
         outputs = task.net(datamodule.test.x)

@@ -6,7 +6,7 @@ import pytest
 import torch
 from hydra.utils import instantiate
 
-from dlr.run import build
+from dlr.tasks import from_config
 from dlr.tasks.base import Task
 from dlr.transfer.apply import FineTune, Transfer
 
@@ -18,9 +18,9 @@ def build_task(make_cfg):
 
     def _build(overrides: list[str]):
         cfg = make_cfg(overrides)
-        datamodule = build.build_datamodule(cfg)
-        transformed = instantiate(cfg.transfer, _convert_="all").apply(build.build_net(cfg, datamodule))
-        return cfg, datamodule, build.build_task(cfg, datamodule, transformed)
+        datamodule = from_config.build_datamodule(cfg)
+        transformed = instantiate(cfg.transfer, _convert_="all").apply(from_config.build_net(cfg, datamodule))
+        return cfg, datamodule, from_config.build_task(cfg, datamodule, transformed)
 
     return _build
 

@@ -6,6 +6,7 @@ import torch
 from hydra.utils import instantiate
 
 from dlr.run import build
+from dlr.tasks import from_config
 from dlr.transfer.gradual import GradualUnfreeze
 from tests.conftest import FAST
 
@@ -32,10 +33,10 @@ def test_gradual_unfreezing_follows_its_schedule(make_cfg):
             "transfer.gradual_unfreeze.every_n_epochs=2",
         ]
     )
-    datamodule = build.build_datamodule(cfg)
-    transformed = instantiate(cfg.transfer, _convert_="all").apply(build.build_net(cfg, datamodule))
+    datamodule = from_config.build_datamodule(cfg)
+    transformed = instantiate(cfg.transfer, _convert_="all").apply(from_config.build_net(cfg, datamodule))
     (unfreeze,) = transformed.callbacks
-    task = build.build_task(cfg, datamodule, transformed)
+    task = from_config.build_task(cfg, datamodule, transformed)
     first, second = task.net.layers[1].weight.detach().clone(), task.net.layers[3].weight.detach().clone()
     weights = WeightsPerEpoch()
     build.build_trainer(cfg, [unfreeze, weights], []).fit(task, datamodule=datamodule)

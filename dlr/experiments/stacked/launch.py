@@ -30,8 +30,8 @@ from dlr.experiments.stacked.members import Member, finish_member, prepare_membe
 from dlr.experiments.stacked.nets import STACKED_PATHS
 from dlr.experiments.stacked.plan import group_key, padding_share, plan_buckets, stack_blockers
 from dlr.experiments.stacked.train import train_bucket
-from dlr.run import build
 from dlr.run.train import job_value
+from dlr.tasks import from_config
 
 #: prctl's request for a signal when the parent process ends (linux/prctl.h).
 PR_SET_PDEATHSIG = 1
@@ -223,13 +223,13 @@ def _measure(sweep_config: DictConfig) -> tuple[Callable[[int], int], int]:
     previous = HydraConfig.instance().cfg
     HydraConfig.instance().set_config(sweep_config)  # the data config's paths interpolate hydra:runtime
     try:
-        datamodule = build.build_datamodule(sweep_config)
+        datamodule = from_config.build_datamodule(sweep_config)
     finally:
         HydraConfig.instance().cfg = previous
 
     @functools.cache
     def flops_of_width(width: int) -> int:
-        net = build.build_net(sweep_config, datamodule, width=width)
+        net = from_config.build_net(sweep_config, datamodule, width=width)
         return STACKED_PATHS[sweep_config.model.net._target_].flops(net, tuple(datamodule.input_shape))
 
     return flops_of_width, math.ceil(len(datamodule.train.x) / datamodule.batch_size)

@@ -21,6 +21,7 @@ from dlr.run import build
 from dlr.run.context import RunContext
 from dlr.run.lifecycle import build_data, record_completed
 from dlr.run.train import OpenRun, job_value, open_run
+from dlr.tasks import from_config
 from dlr.tasks.supervised import SupervisedTask
 
 
@@ -40,7 +41,7 @@ def prepare_member(prepared: list[Member], cfg: DictConfig) -> float | None:
     context = opened.context
     try:
         datamodule = build_data(cfg, context.run_dir)  # the solo run's seed, data and label noise
-        task = build.build_task(cfg, datamodule)
+        task = from_config.build_task(cfg, datamodule)
         require(
             isinstance(datamodule, TensorDataModule) and task.loss_name == "cross_entropy",
             "launcher",
