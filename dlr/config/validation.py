@@ -16,15 +16,14 @@ import inspect
 import math
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from dlr.config.compose import CONF_DIR
 from dlr.errors import ConfigError, require
 
 Rule = Callable[[str, object], None]
 INF = math.inf
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
 def _number(value) -> bool:
