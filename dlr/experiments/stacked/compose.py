@@ -12,16 +12,14 @@ a sweep value) composes in full.
 import copy
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Override, OverrideType, ValueType
+from hydra.core.override_parser.types import OverrideType, ValueType
 from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf
 
-from dlr.experiments.stacked.plan import STACKABLE_KEYS
 from dlr.patches.lean_hydra import overrides_dirname
 
-
-def _sets_a_value(override: Override) -> bool:
-    return override.type == OverrideType.CHANGE and override.value_type == ValueType.ELEMENT
+#: The keys whose values members of one stack may differ in.
+STACKABLE_KEYS = ("seed", "width", "data.label_noise")
 
 
 class ComposeOnce:
@@ -45,7 +43,7 @@ class ComposeOnce:
     def _compose(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
         parsed = self.parser.parse_overrides(sweep_overrides)
         stackable = [o for o in parsed if o.key_or_group in STACKABLE_KEYS]
-        if not all(_sets_a_value(o) for o in stackable):
+        if not all(o.type == OverrideType.CHANGE and o.value_type == ValueType.ELEMENT for o in stackable):
             return self.loader.load_sweep_config(master_config, sweep_overrides)
         others = tuple(o.input_line for o in parsed if o.key_or_group not in STACKABLE_KEYS)
         group = (id(master_config), others, tuple(o.key_or_group for o in stackable))
@@ -53,6 +51,8 @@ class ComposeOnce:
         if first is None:
             first = self.first_of_group[group] = self.loader.load_sweep_config(master_config, sweep_overrides)
             return first
+        if any(o.key_or_group in first.hydra.runtime.choices for o in stackable):  # a group, not a value
+            return self.loader.load_sweep_config(master_config, sweep_overrides)
         config = copy.deepcopy(first)
         for override in stackable:  # in order, as Hydra applies them: the last one of a key wins
             OmegaConf.update(config, override.key_or_group, override.value(), merge=True)

@@ -31,3 +31,21 @@ def test_a_job_of_a_group_is_its_first_config_with_its_own_values_and_overrides(
             assert mine.hydra.overrides.task == job
         assert (mine.seed, mine.width) == (5, 8)
         assert len(composer.first_of_group) == 4  # one full composition per group
+
+
+def test_another_apps_seed_config_group_composes_in_full(tmp_path):
+    (tmp_path / "seed").mkdir()
+    (tmp_path / "app.yaml").write_text("defaults:\n  - seed: small\n  - _self_\nwidth: 1\n")
+    (tmp_path / "seed" / "small.yaml").write_text("rows: 10\n")
+    (tmp_path / "seed" / "large.yaml").write_text("rows: 1000\n")
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(tmp_path), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("app", [f"hydra.sweep.dir={tmp_path}"], RunMode.MULTIRUN)
+        composer = ComposeOnce(loader)
+        for job in (["seed=small", "width=2"], ["seed=large", "width=3"]):
+            mine = composer.load_sweep_config(master, job)
+            assert OmegaConf.to_container(mine) == OmegaConf.to_container(
+                loader.load_sweep_config(master, job)
+            )
+        assert (mine.seed.rows, mine.width) == (1000, 3)

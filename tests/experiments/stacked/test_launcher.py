@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
+
 SMALL_DD = ["experiment=dd_mnist1d", "data.num_samples=2000", "data.label_noise=0.15"]
 LEARNS = ["data.batch_size=25", "optimizer.lr=0.05"]  # enough steps in 3 epochs to beat chance
 

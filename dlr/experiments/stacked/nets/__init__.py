@@ -2,42 +2,39 @@
 
 A stacked module takes (members, batch, *input shape) and returns (members, batch, outputs); it offers
 ``mask_gradients``, ``clear_member``, ``member_slices``, ``export``, ``padding_share`` and
-``bitwise_members`` (see :class:`~dlr.experiments.stacked.nets.mlp.StackedMLP`). ``flops`` estimates one member's FLOPs per sample, for
-the width buckets.
+``bitwise_members`` (see :class:`~dlr.experiments.stacked.nets.mlp.StackedMLP`). ``member_flops`` estimates
+one member's FLOPs per sample, for the width buckets. Both are imported only when a sweep stacks (torch).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from torch import nn
-
-from dlr.experiments.stacked.nets import conv, mlp
+from hydra.utils import get_class, get_method
 
 
 @dataclass(frozen=True)
 class StackedPath:
     name: str
-    stack: Callable[[list[nn.Module]], nn.Module]
-    flops: Callable[[nn.Module, tuple[int, ...]], int]
+    #: The module of this package that stacks such nets (``stacked_class``) and has their ``member_flops``.
+    module: str
+    stacked_class: str
     #: Members are padded to the widest (conv nets), or each width is stacked at its own shape (MLP).
     pads: bool
 
+    def stack(self, nets: list):
+        return get_class(f"{__name__}.{self.module}.{self.stacked_class}")(nets)
 
-def _mlp_flops(net: nn.Module, _input_shape: tuple[int, ...]) -> int:
-    return mlp.member_flops(net)
+    def flops(self, net, input_shape: tuple[int, ...]) -> int:
+        return get_method(f"{__name__}.{self.module}.member_flops")(net, input_shape)
 
 
 STACKED_PATHS = {
-    "dlr.nets.mlp.MLP": StackedPath("mlp", mlp.StackedMLP, _mlp_flops, pads=False),
-    "dlr.nets.cnn.CNN": StackedPath("cnn", conv.StackedConvNet, conv.member_flops, pads=True),
-    "dlr.nets.resnet.ResNet": StackedPath("resnet", conv.StackedConvNet, conv.member_flops, pads=True),
+    "dlr.nets.mlp.MLP": StackedPath("mlp", "mlp", "StackedMLP", pads=False),
+    "dlr.nets.cnn.CNN": StackedPath("cnn", "conv", "StackedConvNet", pads=True),
+    "dlr.nets.resnet.ResNet": StackedPath("resnet", "conv", "StackedConvNet", pads=True),
 }
 
 
-def stacked_path(net: nn.Module) -> StackedPath:
-    return STACKED_PATHS[f"{type(net).__module__}.{type(net).__qualname__}"]
-
-
-def stack(nets: list[nn.Module]) -> nn.Module:
+def stack(nets: list):
     """One stacked module of the members' nets (all of one class and layout)."""
-    return stacked_path(nets[0]).stack(nets)
+    net_class = type(nets[0])
+    return STACKED_PATHS[f"{net_class.__module__}.{net_class.__qualname__}"].stack(nets)

@@ -30,8 +30,9 @@ def linear_layers(net: MLP) -> list[nn.Linear]:
     return [layer for layer in net.layers if isinstance(layer, nn.Linear)]
 
 
-def member_flops(net: MLP) -> int:
-    """Multiply-adds of one sample's forward, backward and weight gradient: 6 per weight."""
+def member_flops(net: MLP, _input_shape: tuple[int, ...] = ()) -> int:
+    """Multiply-adds of one sample's forward, backward and weight gradient: 6 per weight (at any input shape:
+    the first layer's is its own)."""
     return sum(6 * layer.in_features * layer.out_features for layer in linear_layers(net))
 
 
