@@ -46,13 +46,17 @@ def train(config: DictConfig | Sequence[str] = ()) -> dict:
     from dlr.run.train import train as train_run
 
     cfg = config if isinstance(config, DictConfig) else compose(config)
-    HydraConfig.instance().set_config(cfg)
     run_cfg = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
+    hydra_config = HydraConfig.instance()
+    previous, hydra_config.cfg = hydra_config.cfg, None
+    hydra_config.set_config(cfg)  # the run reads its directory, overrides and choices from Hydra's node
     try:
         record = train_run(run_cfg, driver_for(run_cfg))
     except SystemExit:  # the command line's one-line failure: its record says why
         record = None
-    return record or read_record(run_cfg.paths.output_dir) or {"status": "failed", "run_dir": None}
+    finally:
+        hydra_config.cfg = previous  # a kernel's later compose or Hydra app starts as before this run
+    return record or read_record(cfg.hydra.runtime.output_dir) or {"status": "failed", "run_dir": None}
 
 
 def load(path: str | Path, map_location: str | None = None):

@@ -2,7 +2,6 @@
 budget cell shrunk; any cell's error fails the test."""
 
 import json
-from pathlib import Path
 
 import nbformat
 import pytest
