@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlr import console  # noqa: E402
 from dlr.config.compose import compose_config  # noqa: E402
-from dlr.run.build import build_datamodule, build_task  # noqa: E402
 from dlr.run.train import train  # noqa: E402
+from dlr.tasks.from_config import build_datamodule, build_task  # noqa: E402
 
 
 def overrides(width: int, epochs: int, batches_per_step: str) -> list[str]:

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dlr.config.compose import compose_config, zoo_torch_models  # noqa: E402
-from dlr.run.build import build_datamodule, build_task  # noqa: E402
 from dlr.run.evaluate import evaluate  # noqa: E402
 from dlr.run.train import train  # noqa: E402
+from dlr.tasks.from_config import build_datamodule, build_task  # noqa: E402
 
 QUIET = ["callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]
 FEW_STEPS = ["trainer.max_epochs=1", "trainer.limit_train_batches=3", "trainer.limit_val_batches=1"]

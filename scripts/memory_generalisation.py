@@ -25,8 +25,9 @@ import torch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlr.config.compose import compose_config  # noqa: E402
-from dlr.run.build import build_datamodule, build_net, build_task, build_trainer  # noqa: E402
+from dlr.run.build import build_trainer  # noqa: E402
 from dlr.tasks.base import count_parameters  # noqa: E402
+from dlr.tasks.from_config import build_datamodule, build_net, build_task  # noqa: E402
 from dlr.tasks.sequence_to_sequence import bit_errors  # noqa: E402
 
 DATA = {

@@ -137,3 +137,10 @@ def test_a_non_finite_loss_inside_a_group_names_the_step_as_one_batch_per_step_d
     assert (
         capsys.readouterr().err.strip() == "error: non-finite loss at step 1"
     )  # the first step sends the weights to inf
+
+
+def test_every_callback_the_allow_list_names_exists():
+    from hydra.utils import get_class
+
+    for name in batch_groups.GROUP_SAFE_CALLBACKS | batch_groups.CHECK_PLAIN_GROUPS:
+        assert f"{get_class(name).__module__}.{get_class(name).__qualname__}" == name

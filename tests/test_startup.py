@@ -66,7 +66,8 @@ def test_the_run_flow_imports_no_optional_library(tmp_path):
 
     generate_mnist1d(200, 0.8, 0, str(tmp_path))
     code = (
-        "import sys, dlr.run.train, dlr.studies.hydra_callback\n"
+        "import sys\nfrom dlr.patches import install_entry_point_patches\ninstall_entry_point_patches()\n"
+        "import dlr.run.lifecycle, dlr.studies.hydra_callback\n"
         "from dlr.data.mnist1d import generate_mnist1d\n"
         f"generate_mnist1d(200, 0.8, 0, {str(tmp_path)!r})\n"
         "import torchmetrics.utilities.imports as flags\n"
@@ -82,22 +83,27 @@ def test_the_run_flow_imports_no_optional_library(tmp_path):
 
 
 def test_hydra_help_shares_its_config_store_instead_of_copying_it():
-    import copy
-
-    from hydra._internal.core_plugins.structured_config_source import StructuredConfigSource
-    from hydra.core.config_store import ConfigStore
-
-    import dlr  # noqa: F401  (dlr.patches.lean_hydra)
-
     # What each of --help's ~140 repository copies held: the source's reference to the singleton store.
-    source = StructuredConfigSource(provider="test", path="structured://")
-    assert source.store is ConfigStore.instance()
-    assert copy.deepcopy(source).store is ConfigStore.instance()
+    # In a process of its own: the entry points install dlr.patches.lean_hydra, a test must not.
+    code = (
+        "import copy\nfrom dlr.patches import install_entry_point_patches\ninstall_entry_point_patches()\n"
+        "from hydra._internal.core_plugins.structured_config_source import StructuredConfigSource\n"
+        "from hydra.core.config_store import ConfigStore\n"
+        "source = StructuredConfigSource(provider='test', path='structured://')\n"
+        "print(source.store is ConfigStore.instance(), copy.deepcopy(source).store is ConfigStore.instance())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["True", "True"], result.stderr[-2000:]
 
 
 def test_the_objects_alive_at_exit_are_frozen_out_of_the_last_collection():
-    # Registered before dlr's exit handler, the check runs after it (atexit runs last-in, first-out).
-    code = "import atexit, gc\natexit.register(lambda: print(gc.get_freeze_count()))\nimport dlr, hydra"
+    # Registered before the entry points' exit handler, the check runs after it (atexit runs last-in, first-out).
+    code = (
+        "import atexit, gc\natexit.register(lambda: print(gc.get_freeze_count()))\n"
+        "from dlr.patches import install_entry_point_patches\ninstall_entry_point_patches()\nimport dlr, hydra"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )

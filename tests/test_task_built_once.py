@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 
-from dlr.run import build
 from dlr.run.train import train
 from dlr.tasks import from_config
 from tests.conftest import FAST
@@ -52,12 +51,19 @@ def test_the_trainer_set_up_finds_the_task_as_it_was_built(make_cfg, monkeypatch
         return task
 
     build_task = from_config.build_task
-    monkeypatch.setattr(build, "build_task", recorded_build_task)
+    monkeypatch.setattr(from_config, "build_task", recorded_build_task)
     TaskAtFitStart.seen = []
     probe = f"+callbacks.probe._target_={__name__}.TaskAtFitStart"
     # gradual unfreezing (a callback, frozen parameters in the optimizer) and batch groups (manual steps)
     cfg = make_cfg(
-        [*FAST, "trainer.max_epochs=1", "transfer=gradual_unfreeze", "data.num_samples=1000", probe]
+        [
+            *FAST,
+            "trainer.max_epochs=1",
+            "transfer=gradual_unfreeze",
+            "data.num_samples=1000",
+            "data.batches_per_step=32",
+            probe,
+        ]
     )
     record = train(cfg)
     assert record["status"] == "completed" and record["data"]["batches_per_step"] > 1

@@ -10,7 +10,8 @@ batch per step), a fraction of the framework time.
   the trainer is one dlr knows to be unaffected (:func:`unknown_parts`: an allow-list, so a per-step
   callback nobody listed, such as a user's, never silently sees one step where 32 happened); otherwise one
   batch per step, and the run says why in one line.
-- An integer k is used as given, and refused in one line where it would change the training.
+- An integer k is used as given (a callback dlr does not know sees groups: the user asked for them), and
+  refused in one line where a trainer setting would change the training.
 
 Inside a group, each batch steps with plain ``loss.backward()`` and ``optimizer.step()`` when every hook
 Lightning would run around them is a no-op (:func:`plain_steps_allowed`); otherwise through Lightning's
@@ -24,7 +25,6 @@ import warnings
 
 import pytorch_lightning as pl
 from lightning_fabric.plugins import TorchCheckpointIO
-from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, ModelSummary
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger, WandbLogger
 from pytorch_lightning.plugins.precision import DoublePrecision, HalfPrecision, MixedPrecision, Precision
 from pytorch_lightning.strategies import SingleDeviceStrategy
@@ -32,16 +32,7 @@ from pytorch_lightning.strategies import SingleDeviceStrategy
 from dlr import console
 from dlr.errors import require
 from dlr.patches.lightning_internals import checkpoints_by_train_steps, set_logged_step
-from dlr.quant.memory import MemoryMonitor
-from dlr.quant.qat import QuantizationAwareTraining
-from dlr.quant.qlora import MergeQLoRA
-from dlr.run.callbacks.finite_loss import FiniteLossGuard
-from dlr.run.callbacks.pictures import PicturesToLoggers
-from dlr.run.callbacks.progress import StepProgressBar
-from dlr.run.checkpoints.last import LastCheckpoint
 from dlr.tasks.base import Task
-from dlr.transfer.gradual import GradualUnfreeze
-from dlr.transfer.lora import SaveLora
 
 # Lightning warns when an epoch has fewer steps than `log_every_n_steps`, which groups make common; dlr's
 # tasks log once per epoch, so the warning never applies.
@@ -55,25 +46,35 @@ _STEP_HOOKS = ("on_before_backward", "on_after_backward", "on_before_optimizer_s
 #: Callbacks that act at epoch, fit or test boundaries only, or count optimizer steps themselves (dlr's
 #: progress bar, the loss guard), so a group of batches changes nothing they do. Anything else (Lightning's
 #: own progress bars, a learning-rate monitor, a user's callback) may act per Lightning step.
-GROUP_SAFE_CALLBACKS = (
-    EarlyStopping,
-    ModelCheckpoint,  # unless it saves every n training steps: see unknown_parts
-    ModelSummary,
-    LastCheckpoint,
-    StepProgressBar,
-    FiniteLossGuard,
-    PicturesToLoggers,
-    MemoryMonitor,  # measures once, after the first optimizer step, and the peak at fit's end
-    QuantizationAwareTraining,
-    MergeQLoRA,
-    GradualUnfreeze,
-    SaveLora,
+GROUP_SAFE_CALLBACKS = frozenset(
+    {
+        "pytorch_lightning.callbacks.early_stopping.EarlyStopping",
+        "pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint",  # unless by steps: see unknown_parts
+        "pytorch_lightning.callbacks.model_summary.ModelSummary",
+        "dlr.run.callbacks.model_summary.NetSummary",
+        "dlr.run.checkpoints.last.LastCheckpoint",
+        "dlr.run.callbacks.progress.StepProgressBar",
+        "dlr.run.callbacks.finite_loss.FiniteLossGuard",
+        "dlr.run.callbacks.pictures.PicturesToLoggers",
+        "dlr.run.batch_groups.OptimizerStepAxis",
+        "dlr.quant.memory.MemoryMonitor",  # measures after the first optimizer step, and the peak at fit's end
+        "dlr.quant.qat.QuantizationAwareTraining",
+        "dlr.quant.qlora.MergeQLoRA",
+        "dlr.transfer.gradual.GradualUnfreeze",
+        "dlr.transfer.lora.SaveLora",
+    }
 )
 #: Loggers get only what tasks log once per epoch, on the optimizer-step axis (OptimizerStepAxis).
 GROUP_SAFE_LOGGERS = (CSVLogger, TensorBoardLogger, WandbLogger)
 GROUP_SAFE_PRECISIONS = (Precision, MixedPrecision, DoublePrecision, HalfPrecision)
 #: Callbacks whose per-step hooks plain torch steps skip, but which check a group's losses at its end.
-CHECK_PLAIN_GROUPS = (FiniteLossGuard,)
+CHECK_PLAIN_GROUPS = frozenset({"dlr.run.callbacks.finite_loss.FiniteLossGuard"})
+
+
+def _name(thing: object) -> str:
+    """By name, not class: the list must not import the transforms' modules (peft, torchao) into every run,
+    and a subclass of a known callback may act per step."""
+    return f"{type(thing).__module__}.{type(thing).__qualname__}"
 
 
 def conflicts(trainer: pl.Trainer) -> list[str]:
@@ -102,7 +103,7 @@ def unknown_parts(trainer: pl.Trainer) -> list[str]:
     unknown = [
         type(c).__name__
         for c in trainer.callbacks
-        if not isinstance(c, GROUP_SAFE_CALLBACKS) or checkpoints_by_train_steps(c)
+        if _name(c) not in GROUP_SAFE_CALLBACKS or checkpoints_by_train_steps(c)
     ]
     unknown += [
         type(logger).__name__ for logger in trainer.loggers if not isinstance(logger, GROUP_SAFE_LOGGERS)
@@ -131,7 +132,7 @@ def plain_steps_allowed(trainer: pl.Trainer, task_class: type[pl.LightningModule
     quiet_callbacks = all(
         getattr(type(callback), hook) is getattr(pl.Callback, hook)
         for callback in trainer.callbacks
-        if not isinstance(callback, CHECK_PLAIN_GROUPS)
+        if _name(callback) not in CHECK_PLAIN_GROUPS
         for hook in _STEP_HOOKS
     )
     quiet_module = all(
@@ -170,7 +171,6 @@ def configure(trainer: pl.Trainer, task_class: type[Task], datamodule) -> str:
                 soft_wrap=True,
             )
     else:
-        found += [f"{name} (not known to see every step of a group)" for name in unknown_parts(trainer)]
         size = requested
         if size > 1:
             require(

@@ -5,7 +5,7 @@ import torch
 
 from dlr.data.memory_tasks import IGNORED, AssociativeRecallDataModule, CopyDataModule
 from dlr.errors import ConfigError
-from dlr.run.build import build_datamodule
+from dlr.tasks.from_config import build_datamodule
 
 
 def scored_steps(y: torch.Tensor) -> torch.Tensor:

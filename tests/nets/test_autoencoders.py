@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 
 from dlr.nets.autoencoders import DCIGN, Autoencoder
-from dlr.run.build import build_datamodule, build_task
 from dlr.run.train import train
+from dlr.tasks.from_config import build_datamodule, build_task
 from tests.conftest import FAST
 
 DIGITS = ["data=digits", "width=64"]

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from dlr.run.build import build_datamodule
 from dlr.run.evaluate import evaluate
 from dlr.run.train import train
+from dlr.tasks.from_config import build_datamodule
 from tests.conftest import FAST
 
 ELM = ["model=elm", "data=mnist1d", "data.num_samples=1000", "trainer.max_epochs=1"]

@@ -2,8 +2,8 @@
 
 import math
 
-from dlr.run.build import build_datamodule
 from dlr.run.train import train
+from dlr.tasks.from_config import build_datamodule
 from tests.conftest import FAST
 
 

@@ -6,9 +6,9 @@ collapsed generator's diversity (0; real digits score 1).
 
 import torch
 
-from dlr.run.build import build_datamodule, build_task
 from dlr.run.train import train
 from dlr.tasks.adversarial import sample_quality
+from dlr.tasks.from_config import build_datamodule, build_task
 from tests.conftest import FAST
 
 GAN = [*FAST, "model=gan", "data=digits", "width=64", "data.batch_size=32", "trainer.max_epochs=8"]

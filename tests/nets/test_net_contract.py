@@ -8,8 +8,8 @@ from hydra.utils import get_class
 from omegaconf import OmegaConf
 
 from dlr.config.compose import CONF_DIR, zoo_torch_models
-from dlr.run.build import build_datamodule, build_net
 from dlr.tasks.base import count_parameters
+from dlr.tasks.from_config import build_datamodule, build_net
 
 NET_TARGETS = sorted(
     {

@@ -13,9 +13,9 @@ from torch import nn
 
 from dlr.errors import ConfigError
 from dlr.quant.bnb import compute_dtype, quantize_base
-from dlr.run.build import build_datamodule, build_task
 from dlr.run.evaluate import evaluate
 from dlr.run.train import train
+from dlr.tasks.from_config import build_datamodule, build_task
 from tests.conftest import FAST
 
 TOLERANCE = {"nf4-dq": 0.05, "int8": 0.02}

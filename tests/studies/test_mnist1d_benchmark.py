@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from dlr.nets.recurrent import RecurrentNet
-from dlr.run.build import build_datamodule, build_task
 from dlr.run.train import train
+from dlr.tasks.from_config import build_datamodule, build_task
 
 SHORT = ["experiment=mnist1d_benchmark", "data.num_samples=1000", "trainer.max_epochs=15"]
 

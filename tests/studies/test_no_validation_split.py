@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from dlr.run.build import build_datamodule
 from dlr.run.train import train
+from dlr.tasks.from_config import build_datamodule
 
 
 def test_no_validation_split_serves_no_validation_batches(make_cfg):

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from dlr.experiments.transfer_study import run_transfer_study
+from dlr.run.train import train
 
 REDUCED = [
     "experiment=transfer_study",
@@ -18,7 +19,7 @@ REDUCED = [
 
 def test_pretraining_beats_scratch_with_few_labels(make_cfg):
     cfg = make_cfg(REDUCED)
-    record = run_transfer_study(cfg)
+    record = train(cfg, run_transfer_study)
     metrics = record["metrics"]
     assert metrics["pretrain/test_acc"] > 0.6  # digits 0-4: chance is 0.2
     scratch = metrics["scratch/n10/test_acc"]

@@ -9,6 +9,7 @@ from omegaconf import OmegaConf
 
 from dlr.experiments.tabular_benchmark import run_benchmark
 from dlr.nets.tabm import TabMNet
+from dlr.run.train import train
 from dlr.tabular.search import sample_overrides
 
 
@@ -34,7 +35,7 @@ def test_tabm_trials_run_in_the_benchmark_with_its_search_space(make_cfg):
         "tabular_benchmark.datasets=[carseats]", "tabular_benchmark.models=[tabm]", "logger=none",
         "trainer.max_epochs=2",
     ])  # fmt: skip
-    record = run_benchmark(cfg)
+    record = train(cfg, run_benchmark)
     assert record["status"] == "completed"
     trials = Path(cfg.paths.output_dir) / "trials" / "carseats" / "tabm"
     default, drawn = (json.loads((trials / f"{n:03d}" / "metrics.json").read_text()) for n in (0, 1))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dlr.experiments.child_runs import run_in_child
 from dlr.experiments.tabular_benchmark import run_benchmark
+from dlr.run.train import train
 from dlr.tabular.search import sample_overrides
 
 
@@ -36,7 +37,7 @@ def test_reduced_benchmark_writes_tables_and_plot(make_cfg):
         'tabular_benchmark.search_spaces.random_forest={width: "choice(10, 20)"}',
         'tabular_benchmark.search_spaces.mlp={width: "choice(16, 32)", optimizer.lr: "interval(1e-3, 1e-2)"}',
     ])  # fmt: skip
-    record = run_benchmark(cfg)
+    record = train(cfg, run_benchmark)
     assert record["status"] == "completed"
     run_dir = Path(cfg.paths.output_dir)
     trials = sorted(p.relative_to(run_dir).parts[1:4] for p in run_dir.glob("trials/*/*/*/metrics.json"))
