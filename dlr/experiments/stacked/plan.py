@@ -58,6 +58,7 @@ def stack_blockers(cfg: DictConfig) -> list[str]:
         "optimizer is not SGD, Adam or AdamW": (cfg.get("optimizer") or {}).get("_target_")
         not in ELEMENTWISE_OPTIMIZERS,
         "scheduler is not none": bool(cfg.get("scheduler")),
+        "augment is not none": (cfg.get("augment") or {}).get("name", "none") != "none",
         "transfer is not none": (cfg.get("transfer") or {}).get("name", "none") != "none",
         "quantization is not none": (cfg.get("quantization") or {}).get("name", "none") != "none",
         "trainer.precision is not 32-true": str(trainer.get("precision")) != "32-true",
