@@ -115,5 +115,9 @@ def stream_loader(
         collate_fn=Collate(mixup),
         pin_memory=pin_memory,
         persistent_workers=workers > 0,
+        # Its own generator for the workers' base seed, which would otherwise be drawn from the global RNG
+        # (a resumed run restores that, and must find it where the straight run left it); the draws that
+        # matter are seeded per image.
+        generator=torch.Generator(),
     )
     return StreamLoader(loader, group_size)
