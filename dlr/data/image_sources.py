@@ -5,6 +5,8 @@ A source knows its labels and image shape without decoding anything it need not.
 :func:`decoded_once` decodes a whole source once and caches the uint8 tensor under ``data_dir``.
 """
 
+import hashlib
+import os
 from pathlib import Path
 
 import torch
@@ -32,6 +34,11 @@ class ImageSource(Dataset):
 
     def image(self, index: int) -> torch.Tensor:
         raise NotImplementedError
+
+    def held_in_memory(self, cache_dir: Path, workers: int) -> "ImageSource":
+        """This source with every image decoded into memory once (cached under ``cache_dir``), or itself
+        when its images are in memory already."""
+        return self
 
     def images(self, indices: torch.Tensor, workers: int = 0) -> torch.Tensor:
         """Images ``indices`` as one uint8 ``(n, C, H, W)`` tensor, decoded by ``workers`` processes."""
@@ -88,11 +95,15 @@ class FileImages(ImageSource):
         with Image.open(self.paths[index]) as image:
             return pil_to_uint8(image, self.channels, self.size)
 
+    def held_in_memory(self, cache_dir: Path, workers: int) -> "TensorImages":
+        stats = [(path, os.stat(path)) for path in self.paths]
+        listing = "|".join(f"{p}:{s.st_size}:{s.st_mtime_ns}" for p, s in stats) + f"|{self.shape}"
+        key = hashlib.sha1(listing.encode()).hexdigest()[:16]
+        return decoded_once(self, cache_dir / f"files_{key}.pt", workers)
+
 
 def decoded_once(source: ImageSource, cache: Path, workers: int) -> TensorImages:
     """``source`` decoded whole into memory, read from (or written to) the cache file ``cache``."""
-    if isinstance(source, TensorImages):
-        return source
     everything = torch.arange(len(source))
     stored = cached_tensors(
         cache, {"x", "y"}, lambda: {"x": source.images(everything, workers), "y": source.labels}

@@ -15,6 +15,7 @@ The run prints the path it took; ``describe()`` puts it, the budget and the stat
 """
 
 import math
+from pathlib import Path
 
 import psutil
 import torch
@@ -135,7 +136,9 @@ class ImageDataModule(TensorDataModule):
             )
 
     def _into_memory(self) -> None:
-        workers = self.num_workers
+        workers, cache_dir = self.num_workers, Path(self.data_dir) / "decoded"
+        self.train_source = self.train_source.held_in_memory(cache_dir, workers)
+        self.test_source = self.test_source.held_in_memory(cache_dir, workers)
         pixels = {
             name: source.images(split.x, workers)
             for name, source, split in (

@@ -29,7 +29,7 @@ def class_images(
     cells = int(np.ceil(np.sqrt(classes)))
     step = size // cells
     for image, label in zip(images, labels, strict=True):
-        row, col = divmod(int(label), cells)
+        col, row = divmod(int(label), cells)  # down the first column first: two classes survive a flip
         image[:, row * step : (row + 1) * step, col * step : (col + 1) * step] = 220
     return images, labels
 
