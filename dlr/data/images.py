@@ -108,6 +108,8 @@ class ImageDataModule(TensorDataModule):
         if self._prepared:
             return
         super().setup(stage)
+        #: Each split's images as indices into its source (the training file for train and val).
+        self.source_indices = {"train": self.train.x, "val": self.val.x, "test": self.test.x}
         self.augmentation.check(self.input_shape)
         kept = len(self.train.x) + len(self.val.x) + len(self.test.x)
         self.decoded_bytes = kept * math.prod(self.input_shape) * 4

@@ -5,7 +5,6 @@ a hub id that is not cached offline is one line."""
 import json
 
 import datasets
-import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -15,6 +14,7 @@ from dlr.run import build
 from dlr.run.train import train
 from tests.conftest import FAST, run_cli
 from tests.data.image_formats import class_images, write_image_folder
+from tests.data.user_files import write_text_csv
 from tests.test_bad_input import fails_with
 
 FEATURES = datasets.Features(
@@ -79,16 +79,6 @@ def test_a_cnn_learns_an_hf_image_set(make_cfg, tmp_path):
         hf_cfg(make_cfg, tmp_path / "pets", *FAST, "trainer.max_epochs=8", "data.batch_size=8", "width=8")
     )
     assert record["metrics"]["test/acc"] > 0.8  # chance is 1/3
-
-
-def write_text_csv(path) -> None:
-    rng = np.random.default_rng(0)
-    words = {"sport": ["goal", "match", "team"], "tech": ["chip", "software", "network"]}
-    rows = [
-        (f"the {rng.choice(words[t])} and the {rng.choice(words[t])} today", t)
-        for t in ["sport", "tech"] * 20
-    ]
-    path.write_text("text,topic\n" + "\n".join(f'"{text}",{topic}' for text, topic in rows) + "\n")
 
 
 def test_a_csv_of_texts_becomes_token_ids_of_the_models_tokenizer(make_cfg, tmp_path):

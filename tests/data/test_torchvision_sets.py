@@ -200,3 +200,21 @@ def test_download_false_refuses_damaged_files_in_one_line(make_cfg, tmp_path, mo
         ConfigError, match="data.root: mnist in .*MNIST/raw cannot be read .* and data.download=false"
     ):
         build.build_datamodule(tiny_cfg(make_cfg, "mnist", tmp_path / "root"))
+
+
+def test_mnist_gz_files_placed_by_hand_are_checked_and_extracted_without_a_network(
+    make_cfg, tmp_path, monkeypatch
+):
+    raw = tmp_path / "root" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    files = mnist_files()
+    for name, data in files.items():
+        (raw / name).write_bytes(data)
+    monkeypatch.setattr(
+        datasets.MNIST, "resources", [(name, md5_of(files[name])) for name, _ in datasets.MNIST.resources]
+    )
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # nothing listens there
+    datamodule = build.build_datamodule(
+        make_cfg(["data=mnist", f"data.root={tmp_path / 'root'}", "model=cnn"])
+    )
+    assert (raw / "t10k-labels-idx1-ubyte").is_file() and len(datamodule.test.x) == 40
