@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from dlr.experiments.stacked.plan import stack_blockers
+from dlr.run.evaluate import evaluate
 from dlr.run.train import train
 from tests.conftest import FAST, ROOT
 from tests.data.image_formats import write_mnist
@@ -90,3 +92,20 @@ def test_the_stacked_launcher_trains_an_image_set(tmp_path, mnist_root):
     records = [json.loads(p.read_text()) for p in (tmp_path / "sweep").glob("*/metrics.json")]
     assert [r["status"] for r in records] == ["completed"] * 2
     assert all(r["data"]["input_shape"] == [1, 28, 28] for r in records)
+
+
+def test_augmented_or_streamed_image_jobs_run_unstacked_and_say_why(make_cfg):
+    assert stack_blockers(make_cfg(["data=mnist"])) == []
+    assert stack_blockers(make_cfg(["data=mnist", "augment=flip_crop", "data.streaming=true"])) == [
+        "augment is not none",
+        "data.streaming is true (a stack slices in-memory tensors)",
+    ]
+
+
+def test_eval_of_an_image_run_rebuilds_its_normalisation_and_scores_the_same(make_cfg, mnist_root):
+    record = train(make_cfg([*COMMON, "trainer.max_epochs=1", "width=4", "model=cnn", *mnist(mnist_root)]))
+    checkpoint = Path(record["run_dir"]) / "checkpoints" / "last.ckpt"
+    evaluated = evaluate(make_cfg([f"ckpt_path={checkpoint}", "logger=none"], config_name="eval"))
+    # The same test images, normalised with the same training statistics, give the same predictions.
+    assert evaluated["metrics"]["test/acc"] == record["metrics"]["test/acc"]
+    assert evaluated["metrics"]["test/loss"] == pytest.approx(record["metrics"]["test/loss"], rel=1e-6)

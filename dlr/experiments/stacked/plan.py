@@ -59,6 +59,8 @@ def stack_blockers(cfg: DictConfig) -> list[str]:
         not in ELEMENTWISE_OPTIMIZERS,
         "scheduler is not none": bool(cfg.get("scheduler")),
         "augment is not none": (cfg.get("augment") or {}).get("name", "none") != "none",
+        "data.streaming is true (a stack slices in-memory tensors)": (cfg.get("data") or {}).get("streaming")
+        is True,
         "transfer is not none": (cfg.get("transfer") or {}).get("name", "none") != "none",
         "quantization is not none": (cfg.get("quantization") or {}).get("name", "none") != "none",
         "trainer.precision is not 32-true": str(trainer.get("precision")) != "32-true",
