@@ -10,8 +10,8 @@ One distribution, two implementations. Each named config (conf/augment/) switche
   it (the batch rolled by one) and the labels likewise, as ``v2.MixUp`` does; labels become class shares.
 
 Inputs are normalised already, so a padded or erased pixel is the training set's mean colour. The batched
-version draws every number from a generator seeded by ``(seed, epoch, rank, batch)``: a resumed run draws the
-same ones, and the draws do not depend on the device.
+version draws every number from a CPU generator seeded by ``(seed, epoch, rank, batch)`` and copies them to the
+batch's device: a resumed run draws the same ones, and the draws do not depend on the device.
 """
 
 from dataclasses import dataclass
@@ -106,10 +106,11 @@ class BatchAugment:
     def draws(self, n: int, shape: tuple[int, ...], key: tuple[int, ...], device) -> dict:
         """Every random number one batch of ``n`` images of ``shape`` takes, from the batch's own stream."""
         aug, (_, height, width) = self.augmentation, shape
-        generator = torch.Generator(device=device).manual_seed(seed_of(self.seed, *key))
+        # Drawn on the CPU (a few numbers per image), then copied: the same draws on every device.
+        generator = torch.Generator().manual_seed(seed_of(self.seed, *key))
 
         def uniform_ints(high: int) -> torch.Tensor:
-            return torch.randint(0, high, (n,), generator=generator, device=device)
+            return torch.randint(0, high, (n,), generator=generator).to(device, non_blocking=True)
 
         draws = {}
         if aug.crop_padding:

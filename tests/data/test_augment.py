@@ -8,6 +8,7 @@ from torchvision.transforms.v2 import functional as TF
 
 from dlr.data.augment import Augmentation, BatchAugment, mixup
 from tests.data.image_formats import write_mnist
+from tests.fake_device import DEVICE, FakeAccelerator, FakeDeviceTensor
 from tests.test_bad_input import fails_with
 
 FLIP_CROP = Augmentation("flip_crop", flip=True, crop_padding=4)
@@ -98,3 +99,14 @@ def test_a_cutout_larger_than_the_image_is_refused_in_one_line(make_cfg, capsys,
     fails_with(
         make_cfg, capsys, overrides, "augment.cutout_size: must be in [0, 28) for 28x28 images, got 28"
     )
+
+
+def test_batched_augmentation_stays_on_the_batch_device():
+    mixing = Augmentation("mixup", flip=True, crop_padding=4, cutout_size=5, mixup_alpha=1.0)
+    x, y = batch()
+    with FakeAccelerator() as accelerator:
+        on_device = BatchAugment(mixing, 10, seed=0)((FakeDeviceTensor(x), FakeDeviceTensor(y)), (0, 0, 0))
+    assert accelerator.findings == [], "\n".join(accelerator.findings)
+    assert all(t.device == DEVICE for t in on_device)
+    on_cpu = BatchAugment(mixing, 10, seed=0)((x.clone(), y), (0, 0, 0))
+    assert all(torch.equal(a.cpu_data, b) for a, b in zip(on_device, on_cpu, strict=True))  # the same draws
