@@ -111,31 +111,32 @@ class ImageDataModule(TensorDataModule):
         #: Each split's images as indices into its source (the training file for train and val).
         self.source_indices = {"train": self.train.x, "val": self.val.x, "test": self.test.x}
         self.augmentation.check(self.input_shape)
-        kept = len(self.train.x) + len(self.val.x) + len(self.test.x)
-        self.decoded_bytes = kept * math.prod(self.input_shape) * 4
-        self.budget = budget_bytes(self.memory_budget_gb)
-        fits = self.decoded_bytes <= self.budget
-        self.path = (
-            STREAMING if self.streaming is True or (self.streaming == "auto" and not fits) else IN_MEMORY
-        )
-        size = f"{kept:,} images {'x'.join(map(str, self.input_shape))}, {self.decoded_bytes / 2**30:.2f} GB as float32"
-        reason = (
-            f"data.streaming={str(self.streaming).lower()}"
-            if self.streaming != "auto"
-            else f"budget {self.budget / 2**30:.1f} GB"
-        )
-        console.console.print(
-            f"data={self.name}: {size}, {self.path.replace('_', ' ')} ({reason})", soft_wrap=True
-        )
+        self.path = self._choose_path()
         if self.path == IN_MEMORY:
             self._into_memory()
         else:
-            sample = self.train.x[
-                torch.randperm(len(self.train.x), generator=torch.Generator().manual_seed(self.seed))
-            ]
-            self.normalization = channel_statistics(
-                self.train_source.images(sample[:STATS_SAMPLES], self.num_workers)
-            )
+            order = torch.randperm(len(self.train.x), generator=torch.Generator().manual_seed(self.seed))
+            sample = self.train.x[order[:STATS_SAMPLES]]
+            self.normalization = channel_statistics(self.train_source.images(sample, self.num_workers))
+
+    def _choose_path(self) -> str:
+        """In memory or streaming, by the kept images' float32 size against the budget; said on the console."""
+        kept = len(self.train.x) + len(self.val.x) + len(self.test.x)
+        self.decoded_bytes = kept * math.prod(self.input_shape) * 4
+        self.budget = budget_bytes(self.memory_budget_gb)
+        over_budget = self.decoded_bytes > self.budget
+        path = (
+            STREAMING if self.streaming is True or (self.streaming == "auto" and over_budget) else IN_MEMORY
+        )
+        shape = "x".join(map(str, self.input_shape))
+        size = f"{kept:,} images {shape}, {self.decoded_bytes / 2**30:.2f} GB as float32"
+        if self.streaming == "auto":
+            reason = f"budget {self.budget / 2**30:.1f} GB"
+        else:
+            reason = f"data.streaming={str(self.streaming).lower()}"
+        message = f"data={self.name}: {size}, {path.replace('_', ' ')} ({reason})"
+        console.console.print(message, soft_wrap=True)
+        return path
 
     def _into_memory(self) -> None:
         workers, cache_dir = self.num_workers, Path(self.data_dir) / "decoded"
