@@ -21,9 +21,10 @@ torch.set_num_threads(1)
 FAST = ["trainer.max_epochs=3", "callbacks=none", "logger=none", "trainer.num_sanity_val_steps=0"]
 
 
-def run_cli(*args: str, log_dir: Path) -> subprocess.CompletedProcess:
-    """``python train.py <args>`` as a user runs it, writing under ``log_dir``."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def run_cli(*args: str, log_dir: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python train.py <args>`` as a user runs it, writing under ``log_dir``, with ``env`` added to the
+    environment."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     command = [sys.executable, "train.py", *args, f"paths.log_dir={log_dir}"]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
 

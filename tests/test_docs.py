@@ -16,7 +16,8 @@ How a command is run (one rule each, so a new command in the docs is picked up w
   ``python eval.py ckpt_path=outputs/runs/train/<run>/...``); for eval.py and predict.py, of the nearest
   ``train.py`` command, run after its own producer when it has one (a fine-tune, then its evaluation). Each ``<...>`` path is then the newest
   existing path that matches it with ``<...>`` read as ``*`` (``PLACEHOLDER_GLOBS`` for those that are not
-  paths). Files a doc asks the user to bring (``my.csv``) are written by ``USER_FILES``.
+  paths). Files a doc asks the user to bring (``my.csv``, ``my_photos``) are written by ``USER_FILES``;
+  the MNIST-family sets sit in the shared ``data/`` as tiny files in their real format, as placed by hand.
 - Passing: exit code 0, and every run directory the command made (each sweep job included) holds a
   ``completed`` metrics.json; ``python -m pytest`` commands only collect (the suite is this suite).
   A command shown with its output (``$ cmd`` then lines) must print those lines; if it exits non-zero
@@ -32,6 +33,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.data.image_formats import write_image_folder, write_mnist
+from tests.data.user_files import write_image_parquet, write_labels_csv, write_text_csv
 from tests.doc_commands import DocCommand, doc_commands
 from tests.doc_workspace import ROOT, Rules, Workspace
 
@@ -49,6 +52,10 @@ BUDGET: list[tuple[str, list[str]]] = [
     (_MNIST1D, ["data.num_samples=500"]),
     (r"^python train\.py.*\bdata=(copy|recall)\b", ["data.num_samples=256"]),
     (r"^python train\.py.*experiment=dd_mnist1d", ["width=4,300", "data.label_noise=0.15"]),
+    # Image sets: the tiny files the workspace holds; a narrow net (an HF text set's model has no width).
+    (r"^python train\.py.*\bdata=(mnist|fashion_mnist|kmnist|image_folder)\b", ["width=8"]),
+    (r"^python train\.py.*\bdata=hf\b(?!.*text_column)", ["width=8"]),
+    (r"^python train\.py.*\bdata\.text_column=", ["data.max_length=16"]),
     # A DBN pretrains each layer first: the epochs must exceed depth x pretrain_epochs.
     (r"^python train\.py.*model=dbn\b", ["model.task.pretrain_epochs=1", "trainer.max_epochs=3"]),
     (r"hydra/sweeper=optuna|hparams_search=optuna", ["hydra.sweeper.n_trials=2"]),
@@ -97,6 +104,10 @@ BUDGET: list[tuple[str, list[str]]] = [
     (r"^python scripts/memory_generalisation\.py", ["--epochs", "1"]),
     (r"^python scripts/bench_sweep\.py", ["--epochs", "1", "--widths", "4,8"]),
     (r"^python scripts/hopfield_capacity\.py", ["--n-units", "64", "--points", "3", "--trials", "1"]),
+    (
+        r"^python scripts/bench_image_data\.py",
+        ["--n", "256", "--width", "4", "--batch", "128", "--workers", "0"],
+    ),
 ]
 
 SKIPPED: dict[str, str] = {
@@ -104,6 +115,11 @@ SKIPPED: dict[str, str] = {
     r"launcher=submitit_slurm": "needs a SLURM cluster (sbatch and a partition)",
     r"gpu_checks\.sh": "needs a GPU",
     r"^wandb sync": "needs network and a W&B account",
+    r"\bdata=(cifar10|cifar100|svhn)\b(?!.*download=false)": "needs the published files (their MD5 sums are checked) "
+    "and a network; tests/data/test_torchvision_sets.py runs the download, checksum and extraction code on a "
+    "loopback server",
+    r"data\.name=ylecun/mnist": "downloads from the Hugging Face Hub; tests/data/test_hf.py reads the same "
+    "kinds of files offline",
 }
 
 PLACEHOLDER_GLOBS = {"<benchmark run dir>": "outputs/runs/*/*"}
@@ -117,7 +133,13 @@ def _numeric_table(path: Path) -> None:
     table.to_csv(path, index=False)
 
 
-USER_FILES = {"my.csv": _numeric_table}
+USER_FILES = {
+    "my.csv": _numeric_table,
+    "my_photos": lambda path: write_image_folder(path, per_class=10, classes=3, size=40),
+    "labels.csv": write_labels_csv,
+    "images.parquet": write_image_parquet,
+    "news.csv": write_text_csv,
+}
 
 
 def budget_of(text: str) -> list[str]:
@@ -136,6 +158,9 @@ def normalized(text: str) -> str:
 def workspace(tmp_path_factory, request):
     rules = Rules(budget_of, USER_FILES, PLACEHOLDER_GLOBS, WORKERS)
     space = Workspace(tmp_path_factory.mktemp("docs"), rules)
+    # The MNIST-family sets as a user who placed the files by hand has them (docs/datasets.md).
+    for folder in ("MNIST", "FashionMNIST", "KMNIST"):
+        write_mnist(space.data, folder)
     # Start every selected command now, so the runners work in parallel while the tests wait in order.
     for item in request.session.items:
         command = getattr(item, "callspec", None) and item.callspec.params.get("command")

@@ -15,6 +15,7 @@ TINY_ARGS = {
     "bench_overhead.py": ["--widths", "16", "--epochs", "1", "--repeats", "1", "--batches-per-step", "auto"],
     "bench_inference.py": ["--width", "64", "--depth", "1", "--rounds", "1", "--calls", "1"],
     "bench_training.py": ["--width", "64", "--depth", "1", "--rounds", "1", "--steps", "1"],
+    "bench_image_data.py": ["--n", "128", "--width", "2", "--batch", "64", "--workers", "0"],
     "memory.py": ["params=7e9", "dtype=bf16"],
     "zoo_table.py": ["--only", "perceptron", "--max-epochs", "1", "--out", "{tmp}/zoo_table.md"],
     "hopfield_capacity.py": ["--n-units", "32", "--points", "2", "--trials", "1", "--out", "{tmp}/h.png"],

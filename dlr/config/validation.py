@@ -287,7 +287,17 @@ def check_width_is_read(cfg: DictConfig, overrides: list[str]) -> None:
     )
 
 
+def check_augment_is_read(cfg: DictConfig) -> None:
+    """Augmenting data that takes none (a flip of a table) is refused: image sets read ``${augment}``."""
+    name = OmegaConf.select(cfg, "augment.name", default="none")
+    if name != "none" and "data" in cfg:
+        data = cfg.data.get("name") or cfg.data.get("_target_")
+        read = "${augment}" in repr(OmegaConf.to_container(cfg.data, resolve=False))
+        require(read, "augment", f"augment={name} applies to image sets; data={data} takes none")
+
+
 def validate_config(cfg: DictConfig, overrides: list[str] = (), launcher: DictConfig | None = None) -> None:
     check_added_keys(cfg, list(overrides))
     check_width_is_read(cfg, list(overrides))
+    check_augment_is_read(cfg)
     check_values(cfg, launcher)

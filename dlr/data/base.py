@@ -80,6 +80,8 @@ class TensorDataModule(pl.LightningDataModule):
         self.noisy_indices: list[int] = []
         self.class_names: list[str] | None = None
         self.train: Split | None = None
+        #: Applied to each training batch where it lands, e.g. :class:`dlr.data.augment.BatchAugment`.
+        self.batch_augment = None
         self._prepared = False
 
     # -- subclasses -----------------------------------------------------------------------------
@@ -163,7 +165,7 @@ class TensorDataModule(pl.LightningDataModule):
         return self.trainer.current_epoch if self.trainer is not None else 0
 
     def _loader(
-        self, split: Split, batch_size: int, shuffle: bool, batches_per_step: int = 1
+        self, split: Split, batch_size: int, shuffle: bool, batches_per_step: int = 1, augment=None
     ) -> TensorLoader:
         trainer = self.trainer
         rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
@@ -177,10 +179,17 @@ class TensorDataModule(pl.LightningDataModule):
             epoch_fn=self._epoch if shuffle else None,
             batches_per_step=batches_per_step,
             device=trainer.strategy.root_device if trainer is not None else None,
+            augment=augment,
         )
 
     def train_dataloader(self) -> TensorLoader:
-        return self._loader(self.train, self.batch_size, shuffle=True, batches_per_step=self.train_group_size)
+        return self._loader(
+            self.train,
+            self.batch_size,
+            True,
+            batches_per_step=self.train_group_size,
+            augment=self.batch_augment,
+        )
 
     @property
     def has_validation(self) -> bool:

@@ -5,7 +5,8 @@ permutes the tensors once per epoch and yields contiguous views. The permutation
 ``(seed, epoch)``, which makes shuffling reproducible and a resumed run identical to an uninterrupted one.
 Under DDP each rank takes an equal, disjoint share of every epoch's permutation. Given the accelerator's
 ``device``, the tensors go there once when they fit, or are pinned for asynchronous copies
-(:mod:`dlr.data.placement`).
+(:mod:`dlr.data.placement`). An ``augment`` callable transforms each batch where it lands, with the key
+``(epoch, rank, batch number)`` to seed its draws by (:mod:`dlr.data.augment`).
 """
 
 from collections.abc import Callable, Iterator
@@ -13,6 +14,11 @@ from collections.abc import Callable, Iterator
 import torch
 
 from dlr.data.placement import PINNED, place
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """The shuffled order of ``n`` samples in ``epoch``: a function of ``(seed, epoch)`` alone."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 
 class TensorLoader:
@@ -27,8 +33,10 @@ class TensorLoader:
         epoch_fn: Callable[[], int] | None = None,
         batches_per_step: int = 1,
         device: torch.device | None = None,
+        augment: Callable[[tuple, tuple[int, ...]], tuple] | None = None,
     ):
         self.device = device
+        self.augment = augment
         self.tensors, self.placement = place(tensors, device)
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -46,41 +54,44 @@ class TensorLoader:
         batches = -(-self.samples_per_rank // self.batch_size)
         return -(-batches // self.batches_per_step)
 
-    def _epoch_indices(self) -> torch.Tensor | None:
+    def _epoch_indices(self, epoch: int) -> torch.Tensor | None:
         n = len(self.tensors[0])
         if not self.shuffle and self.world_size == 1:
             return None
-        if self.shuffle:
-            epoch = self.epoch_fn() if self.epoch_fn is not None else self.epoch
-            generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
-            order = torch.randperm(n, generator=generator)
-        else:
-            order = torch.arange(n)
+        order = epoch_order(n, self.seed, epoch) if self.shuffle else torch.arange(n)
         return order[self.rank : self.samples_per_rank * self.world_size : self.world_size]
 
     def _batches(self) -> Iterator[tuple[torch.Tensor, ...]]:
-        indices = self._epoch_indices()
+        epoch = self.epoch_fn() if self.epoch_fn is not None else self.epoch
+        indices = self._epoch_indices(epoch)
         if indices is not None:
             indices = indices.to(self.tensors[0].device)
         tensors = self.tensors if indices is None else tuple(t[indices] for t in self.tensors)
         if self.placement == PINNED and indices is not None:
             tensors = tuple(t.pin_memory() for t in tensors)  # the epoch's gathered order, pinned again
         self.epoch += 1
-        for start in range(0, self.samples_per_rank, self.batch_size):
+        for number, start in enumerate(range(0, self.samples_per_rank, self.batch_size)):
             batch = tuple(t[start : start + self.batch_size] for t in tensors)
             if self.placement == PINNED:
                 batch = tuple(t.to(self.device, non_blocking=True) for t in batch)
+            if self.augment is not None:
+                batch = self.augment(batch, (epoch, self.rank, number))
             yield batch
 
     def __iter__(self) -> Iterator:
-        if self.batches_per_step == 1:
-            yield from self._batches()
-            return
-        group = []
-        for batch in self._batches():
-            group.append(batch)
-            if len(group) == self.batches_per_step:
-                yield group
-                group = []
-        if group:
+        return grouped(self._batches(), self.batches_per_step)
+
+
+def grouped(batches: Iterator, size: int) -> Iterator:
+    """``batches`` as they come for ``size`` 1, else as lists of ``size`` (the last may be shorter)."""
+    if size == 1:
+        yield from batches
+        return
+    group = []
+    for batch in batches:
+        group.append(batch)
+        if len(group) == size:
             yield group
+            group = []
+    if group:
+        yield group

@@ -52,6 +52,15 @@ def read_bbc_news() -> tuple[list[str], list[int], list[str]]:
 CORPORA = {"bbc_news": read_bbc_news}
 
 
+def token_ids(texts: list[str], tokenizer: str, max_length: int) -> torch.Tensor:
+    """``(len(texts), max_length)`` token ids from ``tokenizer`` (a name or folder), padded with its pad id."""
+    from transformers import AutoTokenizer
+
+    loaded = load_pretrained(AutoTokenizer, tokenizer, "data.tokenizer")
+    encoded = loaded(texts, max_length=max_length, truncation=True, padding="max_length", return_tensors="pt")
+    return encoded["input_ids"]
+
+
 class TextDataModule(TensorDataModule):
     data_kind = "text"
 
@@ -77,14 +86,9 @@ class TextDataModule(TensorDataModule):
         self.test_fraction, self.split_seed, self.data_dir = test_fraction, split_seed, data_dir
 
     def _tokenize(self) -> dict:
-        from transformers import AutoTokenizer
-
         texts, labels, names = CORPORA[self.name]()
-        tokenizer = load_pretrained(AutoTokenizer, self.tokenizer, "data.tokenizer")
-        encoded = tokenizer(
-            texts, max_length=self.max_length, truncation=True, padding="max_length", return_tensors="pt"
-        )
-        return {"x": encoded["input_ids"], "y": torch.tensor(labels, dtype=torch.long), "class_names": names}
+        x = token_ids(texts, self.tokenizer, self.max_length)
+        return {"x": x, "y": torch.tensor(labels, dtype=torch.long), "class_names": names}
 
     def load(self) -> tuple[Split, Split]:
         key = hashlib.sha1(f"{self.tokenizer}|{self.max_length}".encode()).hexdigest()[:12]

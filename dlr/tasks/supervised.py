@@ -45,11 +45,14 @@ class SupervisedTask(Task):
     def loss(self, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.loss_name == "cross_entropy":
             return F.cross_entropy(outputs, y)
-        target = (
-            F.one_hot(y, self.output_size).to(outputs.dtype)
-            if self.classification
-            else y.view_as(outputs).to(outputs.dtype)
-        )
+        if not self.classification:
+            target = y.view_as(outputs).to(outputs.dtype)
+        else:  # class ids, or class shares (augment=mixup)
+            target = (
+                y.to(outputs.dtype)
+                if y.is_floating_point()
+                else F.one_hot(y, self.output_size).to(outputs.dtype)
+            )
         return F.mse_loss(outputs, target)
 
     def scored(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,7 +63,9 @@ class SupervisedTask(Task):
     def _step(self, batch, stage: str) -> torch.Tensor:
         outputs, y = self.scored(batch)
         loss = self.loss(outputs, y)
-        self.epoch_metrics[f"{stage}_"].add(loss, outputs, y)
+        # Class shares (augment=mixup) are scored against their largest class.
+        scored_y = y.argmax(-1) if self.classification and y.is_floating_point() else y
+        self.epoch_metrics[f"{stage}_"].add(loss, outputs, scored_y)
         return loss
 
     def training_step(self, batch, batch_idx):

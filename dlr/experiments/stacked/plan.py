@@ -66,6 +66,8 @@ def stack_blockers(cfg: DictConfig) -> list[str]:
         not in ("auto", "cross_entropy"),
         "optimizer is not SGD, Adam or AdamW": get("optimizer._target_") not in ELEMENTWISE_OPTIMIZERS,
         "scheduler is not none": bool(get("scheduler")),
+        "augment is not none": get("augment.name", default="none") != "none",
+        "data.streaming is true (a stack slices in-memory tensors)": get("data.streaming") is True,
         "transfer is not none": get("transfer.name", default="none") != "none",
         "quantization is not none": get("quantization.name", default="none") != "none",
         "trainer.precision is not 32-true": str(get("trainer.precision")) != "32-true",
