@@ -4,6 +4,7 @@ import hydra
 from omegaconf import DictConfig
 
 import dlr  # noqa: F401  (registers the config resolvers)
+from dlr.config.resolvers import start_launch
 from dlr.patches import install_entry_point_patches
 
 
@@ -15,5 +16,6 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    start_launch()
     install_entry_point_patches()
     main()
