@@ -35,8 +35,12 @@ def config_is_valid(cfg: DictConfig) -> bool:
             "error": str(error),
             "wall_time_s": round(time.time() - started, 3),
         }
-        write_record(cfg.paths.output_dir, record)
-        console.print_error(str(error))
+        try:
+            write_record(cfg.paths.output_dir, record)
+            unrecorded = ""
+        except ConfigError as unwritable:
+            unrecorded = f"; its record could not be written ({unwritable})"
+        console.print_error(f"{error}{unrecorded}")
         if hydra_cfg.mode != RunMode.MULTIRUN:
             sys.exit(1)
         return False
