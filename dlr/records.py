@@ -193,6 +193,14 @@ def read_record(run_dir: str | Path, name: str = RECORD_NAME) -> dict | None:
     return json.loads(path.read_text())
 
 
+def job_dirs(sweep_dir: str | Path) -> list[Path]:
+    """Job directories: those holding a record or Hydra's saved config, in job-number order."""
+    found = {p.parent for p in Path(sweep_dir).rglob(RECORD_NAME)}
+    found |= {p.parent.parent for p in Path(sweep_dir).rglob(".hydra/overrides.yaml")}
+    found.discard(Path(sweep_dir))
+    return sorted(found, key=lambda p: (len(p.parts), int(p.name) if p.name.isdigit() else 10**9, str(p)))
+
+
 def scalar_metrics(metrics: dict) -> dict[str, float]:
     """Lightning's callback metrics (tensors) as plain floats, sorted by name."""
     return {name: float(_plain(value)) for name, value in sorted(metrics.items())}

@@ -165,7 +165,11 @@ def _plan(hydra_context, config, jobs: list[tuple[int, list[str]]], workers: int
             )
             units += [("single", [job], [], math.inf) for job in members]
             continue
-        flops_of_width, steps_per_epoch = _measure(first)
+        try:
+            flops_of_width, steps_per_epoch = _measure(first)
+        except (ConfigError, InstantiationException):  # no data (a missing file): each job fails on its own
+            units += [("single", [job], [], math.inf) for job in members]
+            continue
 
         stackable = []
         for index, overrides in members:
