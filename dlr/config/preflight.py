@@ -1,4 +1,4 @@
-"""What ``train.py`` does before importing torch and Lightning: validate, and answer a bad input at once.
+"""What the entry points do before importing torch and Lightning: validate, and answer a bad input at once.
 
 A config error is the most common first run; it should cost Hydra's compose, not the 5-15 s of imports a
 run needs. The failed record has the fields a :class:`dlr.run.train.RunContext` record has, so a sweep's summary
@@ -18,12 +18,14 @@ from dlr.errors import ConfigError
 from dlr.records import write_record
 
 
-def config_is_valid(cfg: DictConfig) -> bool:
-    """True for a valid config. Otherwise record the job as failed and print one line; a single run exits 1."""
+def config_is_valid(cfg: DictConfig, supplied: tuple[str, ...] = ()) -> bool:
+    """True for a valid config. Otherwise record the job as failed and print one line; a single run exits 1.
+
+    ``supplied``: mandatory keys that another source fills (dlr.config.validation.check_required)."""
     started = time.time()
     hydra_cfg = HydraConfig.get()
     try:
-        validate_config(cfg, hydra_cfg.overrides.task, hydra_cfg.get("launcher"))
+        validate_config(cfg, hydra_cfg.overrides.task, hydra_cfg.get("launcher"), supplied)
         return True
     except ConfigError as error:
         record = {
