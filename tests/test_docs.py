@@ -18,7 +18,8 @@ How a command is run (one rule each, so a new command in the docs is picked up w
   existing path that matches it with ``<...>`` read as ``*`` (``PLACEHOLDER_GLOBS`` for those that are not
   paths). Files a doc asks the user to bring (``my.csv``) are written by ``USER_FILES``.
 - Passing: exit code 0, and every run directory the command made (each sweep job included) holds a
-  ``completed`` metrics.json; ``python -m pytest`` commands only collect (the suite is this suite).
+  ``completed`` metrics.json, and a resumed one trained past the epoch of the checkpoint it resumed;
+  ``python -m pytest`` commands only collect (the suite is this suite).
   A command shown with its output (``$ cmd`` then lines) must print those lines; if it exits non-zero
   (an error example) it must leave no run looking completed.
 - ``SKIPPED``: what this machine cannot run, with the reason. Any other skip is a defect.
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tests.doc_commands import DocCommand, doc_commands
 from tests.doc_workspace import ROOT, Rules, Workspace
@@ -97,6 +99,8 @@ BUDGET: list[tuple[str, list[str]]] = [
     (r"^python scripts/memory_generalisation\.py", ["--epochs", "1"]),
     (r"^python scripts/bench_sweep\.py", ["--epochs", "1", "--widths", "4,8"]),
     (r"^python scripts/hopfield_capacity\.py", ["--n-units", "64", "--points", "3", "--trials", "1"]),
+    # Last, so it wins: a documented resume trains one epoch more than its producer's 1 (checked below).
+    (r"^python train\.py.*\bckpt_path=", ["trainer.max_epochs=2"]),
 ]
 
 SKIPPED: dict[str, str] = {
@@ -118,6 +122,10 @@ def _numeric_table(path: Path) -> None:
 
 
 USER_FILES = {"my.csv": _numeric_table}
+
+
+def _epochs_of(checkpoint: Path) -> int:
+    return torch.load(checkpoint, map_location="cpu", weights_only=True)["epoch"]
 
 
 def budget_of(text: str) -> list[str]:
@@ -172,6 +180,14 @@ def test_doc_command_runs_as_written(command: DocCommand, workspace: Workspace):
         str(d): r.get("error", r["status"]) for d, r in records.items() if r["status"] != "completed"
     }
     assert not unfinished, f"{command.id}: runs not completed: {unfinished}"
+    for run_dir, record in records.items():
+        if record.get("resumed_from"):  # a documented resume trains on, not just reloads its checkpoint
+            start, last = (
+                _epochs_of(outcome.directory / record["resumed_from"]),
+                run_dir / "checkpoints" / "last.ckpt",
+            )
+            trained_on = last.is_file() and _epochs_of(last) > start  # a run that trains no epoch writes none
+            assert trained_on, f"{command.id}: resumed at epoch {start} and trained no further"
     program = [word for word in command.words if "=" not in word][:2]
     if program in (["python", "train.py"], ["python", "eval.py"]):
         # A re-run of a finished sweep makes no run directory: it skips every job, and says so.
