@@ -8,6 +8,7 @@ import hydra
 from omegaconf import DictConfig
 
 import dlr  # noqa: F401  (registers the config resolvers)
+from dlr.config.resolvers import start_launch
 from dlr.patches import install_entry_point_patches
 
 
@@ -21,5 +22,6 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    start_launch()
     install_entry_point_patches()
     main()

@@ -39,21 +39,25 @@ def _plain(value):
 
 
 def write_record(run_dir: str | Path, record: dict) -> Path:
-    """Write the record; under multi-process DDP only global rank 0 writes."""
+    """Write the record; under multi-process DDP only global rank 0 writes.
+
+    On a full disk, where no new file fits, the record is rewritten in the blocks its file already holds:
+    a run that fails for lack of space still ends ``failed``, not ``running``.
+    """
     path = Path(run_dir) / RECORD_NAME
     if global_rank() != 0:
         return path
-    text = json.dumps(record, indent=2, default=_plain, sort_keys=False)
-    write_atomically(path, text.encode())
+    data = json.dumps(record, indent=2, default=_plain, sort_keys=False).encode()
+    try:
+        replace_file(path, data)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT) or not _overwrite_in_place(path, data):
+            raise unwritable(error, path, "paths.output_dir") from None
     return path
 
 
-def write_atomically(path: Path, data: bytes, key: str = "paths.output_dir") -> None:
-    """Temp file, fsync, rename: a crash or a full disk leaves the previous file whole, never half of one.
-
-    An ``OSError`` (disk full, read-only or missing directory, a file where a directory should be) becomes
-    one line naming the config ``key`` and the path.
-    """
+def replace_file(path: Path, data: bytes) -> None:
+    """Temp file, fsync, rename: a crash or a full disk leaves the previous file whole, never half of one."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,13 +66,41 @@ def write_atomically(path: Path, data: bytes, key: str = "paths.output_dir") -> 
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, path)
-    except BaseException as error:  # a signal in the middle, too: no temp file is left behind
+    except BaseException:  # a signal in the middle, too: no temp file is left behind
         if partial.parent.is_dir():
             partial.unlink(missing_ok=True)
-        if not isinstance(error, OSError):
-            raise
-        reason = error.strerror or errno.errorcode.get(error.errno or 0, type(error).__name__)
-        raise ConfigError(key, f"cannot write {path}: {reason}") from None
+        raise
+
+
+def unwritable(error: OSError, path: Path, key: str) -> ConfigError:
+    """An ``OSError`` (disk full, read-only or missing directory, a file where a directory should be) as one
+    line naming the config ``key`` and the path."""
+    reason = error.strerror or errno.errorcode.get(error.errno or 0, type(error).__name__)
+    return ConfigError(key, f"cannot write {path}: {reason}")
+
+
+def write_atomically(path: Path, data: bytes, key: str = "paths.output_dir") -> None:
+    """:func:`replace_file`, its ``OSError`` told in one line naming ``key``."""
+    try:
+        replace_file(path, data)
+    except OSError as error:
+        raise unwritable(error, path, key) from None
+
+
+def _overwrite_in_place(path: Path, data: bytes) -> bool:
+    """Rewrite ``path`` within the blocks it holds, needing no free space; False where it cannot. Not atomic:
+    only where the atomic write found no space, as a record left ``running`` would claim a live run."""
+    try:
+        if not path.is_file() or len(data) > path.stat().st_blocks * 512:
+            return False
+        with open(path, "r+b") as file:
+            file.write(data)
+            file.truncate()
+            file.flush()
+            os.fsync(file.fileno())
+        return True
+    except OSError:
+        return False
 
 
 # A record on another host cannot be probed by pid: it is taken as dead once its heartbeat is this old.
@@ -159,6 +191,14 @@ def read_record(run_dir: str | Path, name: str = RECORD_NAME) -> dict | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text())
+
+
+def job_dirs(sweep_dir: str | Path) -> list[Path]:
+    """Job directories: those holding a record or Hydra's saved config, in job-number order."""
+    found = {p.parent for p in Path(sweep_dir).rglob(RECORD_NAME)}
+    found |= {p.parent.parent for p in Path(sweep_dir).rglob(".hydra/overrides.yaml")}
+    found.discard(Path(sweep_dir))
+    return sorted(found, key=lambda p: (len(p.parts), int(p.name) if p.name.isdigit() else 10**9, str(p)))
 
 
 def scalar_metrics(metrics: dict) -> dict[str, float]:

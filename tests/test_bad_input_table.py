@@ -8,9 +8,12 @@ the single line on stderr and the ``failed`` record.
 
 import copy
 import json
+import subprocess
+import sys
 from functools import cache
 
 import pytest
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -20,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from dlr.config.compose import CONF_DIR
 from dlr.config.validation import validate_config
 from dlr.errors import ConfigError
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 from tests.test_bad_input import fails_with
 
 TABLE = [
@@ -31,8 +34,9 @@ TABLE = [
     (["torch_threads=many"], "torch_threads: must be an integer >= 1 or auto or null, got 'many'"),
     (["width=abc"], "width: must be an integer >= 1, got 'abc'"),
     (["model=lstm", "width=-1"], "width: must be an integer >= 1, got -1"),
-    (["depth=-1"], "depth: must be an integer >= 0, got -1"),
-    (["depth=1.5"], "depth: must be an integer >= 0, got 1.5"),
+    (["depth=-1"], "depth: must be an integer >= 1, got -1"),
+    (["depth=0"], "depth: must be an integer >= 1, got 0"),
+    (["depth=1.5"], "depth: must be an integer >= 1, got 1.5"),
     (["train=maybe"], "train: must be true or false, got 'maybe'"),
     (["test=2"], "test: must be true or false, got 2"),
     (["task_name=''"], "task_name: must be a non-empty name, got ''"),
@@ -81,7 +85,10 @@ TABLE = [
     # precision
     (["trainer.precision=8-bit"], "trainer.precision: must be one of 32-true, 32, 64-true"),
     (["precision.optimizer_eps=-1"], "precision.optimizer_eps: must be > 0, got -1"),
-    # data, including the secondary keys
+    # data, including the secondary keys; a mandatory value left unset (???)
+    (["data=csv"], "data.path: is required and has no value; add data.path=... to the command"),
+    (["data=csv", "data.path=t.csv"], "data.target: is required and has no value; add data.target=... to"),
+    (["data=table"], "data.source: is required and has no value; add data.source=... to the command"),
     (["data.batch_size=2.5"], "data.batch_size: must be an integer >= 1, got 2.5"),
     (["data=iris", "data.batch_size=-4"], "data.batch_size: must be an integer >= 1, got -4"),
     (["+data.eval_batch_size=0"], "data.eval_batch_size: must be an integer >= 1, got 0"),
@@ -97,10 +104,103 @@ TABLE = [
     (["data.n_train=0"], "data.n_train: must be an integer >= 1 or null, got 0"),
     (["data.seed=-3"], "data.seed: must be an integer >= 0, got -3"),
     (["data.label_noise=2"], "data.label_noise: must be in [0, 1), got 2"),
+    (
+        ["data=diamonds", "data.max_train_rows=0"],
+        "data.max_train_rows: must be an integer >= 1 or null, got 0",
+    ),
+    (["data=diamonds", "data.max_categories=0"], "data.max_categories: must be an integer >= 1, got 0"),
+    (
+        ["data=diamonds", "data.uninformative_features=-1"],
+        "data.uninformative_features: must be >= 0, got -1",
+    ),
+    (["data=graph_classification", "data.n_graphs=0"], "data.n_graphs: must be an integer >= 1, got 0"),
+    (["data=sbm", "data.n_features=-1"], "data.n_features: must be an integer >= 1, got -1"),
+    (["data=sbm", "data.p_in=1.5"], "data.p_in: must be in [0, 1], got 1.5"),
+    (["data=sines", "data.n_components=0"], "data.n_components: must be an integer >= 1, got 0"),
+    (["data=markov_sequences", "data.concentration=0"], "data.concentration: must be > 0, got 0"),
+    (["data=gaussian_linear", "data.signal_norm=-1"], "data.signal_norm: must be >= 0, got -1"),
     # model
     (["model.net.dropout=1.0"], "model.net.dropout: must be in [0, 1), got 1.0"),
     (["model.net.dropout=-0.1"], "model.net.dropout: must be in [0, 1), got -0.1"),
     (["model=gru", "model.net.dropout=2"], "model.net.dropout: must be in [0, 1), got 2"),
+    (["model=logistic", "model.net.depth=-1"], "model.net.depth: must be an integer >= 0, got -1"),
+    (
+        ["model=cnn", "model.net.kernel_size=[3,0,3]"],
+        "model.net.kernel_size: must be an integer >= 1 or a list",
+    ),
+    (
+        ["model=capsnet", "model.net.kernel_size=0"],
+        "model.net.kernel_size: must be an integer >= 1 or a list",
+    ),
+    (["model=capsnet", "model.net.class_size=0"], "model.net.class_size: must be an integer >= 1, got 0"),
+    (["model=capsnet", "model.task.lower_margin=1.5"], "model.task.lower_margin: must be in [0, 1], got 1.5"),
+    (["model=capsnet", "model.task.absent_weight=-1"], "model.task.absent_weight: must be >= 0, got -1"),
+    (["model=transformer", "model.net.n_heads=0"], "model.net.n_heads: must be an integer >= 1, got 0"),
+    (["model=transformer", "model.net.ff_multiplier=0"], "model.net.ff_multiplier: must be an integer >= 1"),
+    (
+        ["model=ft_transformer", "model.net.attention_dropout=1.5"],
+        "model.net.attention_dropout: must be in [0, 1)",
+    ),
+    (["model=ft_transformer", "model.net.sigma=0"], "model.net.sigma: must be > 0, got 0"),
+    (["model=tabular_resnet", "model.net.hidden_factor=0"], "model.net.hidden_factor: must be > 0, got 0"),
+    (
+        ["model=tabular_resnet", "model.net.embedding_dim=0"],
+        "model.net.embedding_dim: must be an integer >= 1",
+    ),
+    (["model=vae", "model.task.beta=-1"], "model.task.beta: must be >= 0, got -1"),
+    (["model=vae", "model.task.traversal_range=0"], "model.task.traversal_range: must be > 0, got 0"),
+    (["model=esn", "model.net.leak_rate=0"], "model.net.leak_rate: must be in (0, 1], got 0"),
+    (["model=esn", "model.net.spectral_radius=-1"], "model.net.spectral_radius: must be > 0, got -1"),
+    (["model=random_features", "model.net.ridge=-1"], "model.net.ridge: must be >= 0 or gcv"),
+    (["model=sae", "model.task.sparsity_target=0"], "model.task.sparsity_target: must be in (0, 1), got 0"),
+    (["model=som", "model.net.lr_start=0"], "model.net.lr_start: must be > 0, got 0"),
+    (["model=rbm", "model.net.init_scale=0"], "model.net.init_scale: must be > 0, got 0"),
+    (["model=rbm", "model.task.sample_steps=-1"], "model.task.sample_steps: must be an integer >= 0, got -1"),
+    (["model=hopfield", "model.task.corruption=1.5"], "model.task.corruption: must be in [0, 1], got 1.5"),
+    (
+        ["model=markov_chain", "model.task.sample_length=0"],
+        "model.task.sample_length: must be an integer >= 1",
+    ),
+    (["model=markov_chain", "model.net.smoothing=-1"], "model.net.smoothing: must be >= 0, got -1"),
+    (["model=convlstm", "model.task.n_examples=0"], "model.task.n_examples: must be an integer >= 1, got 0"),
+    # tree ensembles (model.estimator)
+    (
+        ["model=catboost", "model.estimator.params.thread_count=0"],
+        "model.estimator.params.thread_count: must be",
+    ),
+    (
+        ["model=catboost", "model.estimator.params.learning_rate=0"],
+        "model.estimator.params.learning_rate: must be > 0",
+    ),
+    (
+        ["model=xgboost", "model.estimator.params.subsample=0"],
+        "model.estimator.params.subsample: must be in (0, 1]",
+    ),
+    (
+        ["model=xgboost", "model.estimator.params.reg_alpha=-1"],
+        "model.estimator.params.reg_alpha: must be >= 0",
+    ),
+    (
+        ["model=lightgbm", "model.estimator.params.num_leaves=1"],
+        "model.estimator.params.num_leaves: must be an",
+    ),
+    (["model=random_forest", "model.estimator.params.n_jobs=0"], "model.estimator.params.n_jobs: must be an"),
+    (
+        ["model=random_forest", "model.estimator.threads=0"],
+        "model.estimator.threads: must be an integer >= 1",
+    ),
+    (
+        ["model=hist_gbm", "model.estimator.params.max_leaf_nodes=1"],
+        "model.estimator.params.max_leaf_nodes: must",
+    ),
+    (
+        ["model=gradient_boosting", "model.estimator.params.max_depth=0"],
+        "model.estimator.params.max_depth: must",
+    ),
+    (
+        ["model=decision_tree", "model.estimator.params.min_samples_leaf=0"],
+        "model.estimator.params.min_samples_leaf",
+    ),
     # transfer
     (["transfer=lora", "transfer.lora.r=0"], "transfer.lora.r: must be an integer >= 1, got 0"),
     (["transfer=lora", "transfer.lora.alpha=0"], "transfer.lora.alpha: must be > 0, got 0"),
@@ -134,6 +234,10 @@ TABLE = [
         "callbacks.model_checkpoint.mode: must be one of min, max; got 'sideways'",
     ),
     (["callbacks.last_checkpoint.every_s=-1"], "callbacks.last_checkpoint.every_s: must be >= 0, got -1"),
+    (
+        ["callbacks.model_summary.max_depth=-2"],
+        "callbacks.model_summary.max_depth: must be an integer >= -1, got -2",
+    ),
     # logger
     (
         ["+logger.csv.foo=1"],
@@ -185,18 +289,18 @@ def _is_group(override: str) -> bool:
 
 
 @cache
-def _composed(groups: tuple[str, ...]) -> DictConfig:
+def _composed(groups: tuple[str, ...], config_name: str = "train") -> DictConfig:
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=list(groups), return_hydra_config=True)
+        cfg = compose(config_name, overrides=list(groups), return_hydra_config=True)
     with open_dict(cfg):
         cfg.hydra.runtime.output_dir = cfg.paths.output_dir = "/nonexistent/validation-only"
     return cfg
 
 
-def validation_error(overrides: list[str]) -> str | None:
+def validation_error(overrides: list[str], config_name: str = "train", supplied: tuple = ()) -> str | None:
     """Compose (groups once per set), apply the value overrides as Hydra would, validate; the error or None."""
-    cfg = copy.deepcopy(_composed(tuple(o for o in overrides if _is_group(o))))
+    cfg = copy.deepcopy(_composed(tuple(o for o in overrides if _is_group(o)), config_name))
     OmegaConf.set_struct(cfg, False)
     for override in PARSER.parse_overrides([o for o in overrides if not _is_group(o)]):
         OmegaConf.update(cfg, override.key_or_group, override.value(), force_add=override.is_add())
@@ -204,7 +308,7 @@ def validation_error(overrides: list[str]) -> str | None:
     launcher = cfg.hydra.launcher
     del cfg.hydra
     try:
-        validate_config(cfg, overrides, launcher)
+        validate_config(cfg, overrides, launcher, supplied)
     except ConfigError as error:
         return str(error)
     return None
@@ -215,6 +319,58 @@ def test_bad_value_is_refused_in_one_line(overrides, expected):
     message = validation_error(overrides)
     assert message is not None, f"accepted: {overrides}"
     assert expected in message and "\n" not in message, message
+
+
+def _depth_keys() -> list[tuple[str, str]]:
+    """Each model that reads a depth, and where: its net's ``depth`` or its trees' ``depth``."""
+    found = []
+    for path in sorted((CONF_DIR / "model").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text()) or {}
+        for key in ("net.depth", "estimator.params.depth"):
+            node = spec
+            for part in key.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is not None:
+                found.append((path.stem, f"model.{key}"))
+    return found
+
+
+@pytest.mark.parametrize(("model", "key"), _depth_keys(), ids=[m for m, _ in _depth_keys()])
+def test_a_depth_no_model_can_have_is_refused_on_every_model_that_reads_one(model, key):
+    net = (yaml.safe_load((CONF_DIR / "model" / f"{model}.yaml").read_text()).get("net") or {}).get(
+        "_target_"
+    )
+    lowest = 0 if net == "dlr.nets.mlp.MLP" else 1  # an mlp of depth 0 is logistic regression
+    message = validation_error([f"model={model}", f"{key}={lowest - 1}"])
+    assert message == f"{key}: must be an integer >= {lowest}, got {lowest - 1}"
+
+
+PREDICT = [
+    (["ckpt_path=last", "batch_size=0"], "batch_size: must be an integer >= 1, got 0"),
+    (["ckpt_path=last", "split=validation"], "split: must be one of train, val, test; got 'validation'"),
+    (
+        ["ckpt_path=last", "data=csv"],
+        "data.path: is required and has no value; add data.path=... to the command",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), PREDICT, ids=[" ".join(o) for o, _ in PREDICT])
+def test_bad_predict_value_is_refused_in_one_line(overrides, expected):
+    # A new table's target column is the training run's: predict.py supplies data.target.
+    assert validation_error(overrides, "predict", supplied=("data.target",)) == expected
+
+
+@pytest.mark.parametrize("entry_point", ["eval.py", "predict.py"])
+def test_entry_point_without_its_checkpoint_is_one_line_before_torch_loads(tmp_path, entry_point):
+    command = [sys.executable, "-X", "importtime", entry_point, f"paths.log_dir={tmp_path}"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("import time:")]
+    assert lines == ["error: ckpt_path: is required and has no value; add ckpt_path=... to the command"]
+    assert "| torch\n" not in result.stderr  # answered in Hydra's time, not the 5-15 s of imports a run needs
+    (record,) = [json.loads(p.read_text()) for p in tmp_path.rglob("metrics.json")]
+    assert record["status"] == "failed" and record["error"] == lines[0].removeprefix("error: ")
 
 
 def test_every_group_is_covered():
@@ -241,8 +397,36 @@ def test_shipped_defaults_pass_validation():
         assert validation_error(groups) is None, groups
 
 
+def _shipped_options() -> list[list[str]]:
+    """Every model (with its zoo data), every data config and experiment as shipped; those with a value the
+    user must give (``???``: data=csv, data=table) are the mandatory-value cases of the table."""
+    options = [["launcher=stacked"]]
+    for path in sorted((CONF_DIR / "model").glob("*.yaml")):
+        zoo = (yaml.safe_load(path.read_text()) or {}).get("zoo") or {}
+        options.append([f"model={path.stem}", *([f"data={zoo['data']}"] if zoo.get("data") else [])])
+    for group in ("data", "experiment"):
+        shipped = [p for p in sorted((CONF_DIR / group).glob("*.yaml")) if p.stem[0] != "_"]
+        options += [[f"{group}={p.stem}"] for p in shipped if "???" not in p.read_text()]
+    return options
+
+
+@pytest.mark.slow  # about 120 compositions
+def test_no_rule_refuses_any_shipped_option():
+    refused = {" ".join(groups): validation_error(groups) for groups in _shipped_options()}
+    assert {groups: error for groups, error in refused.items() if error is not None} == {}
+
+
 # Found only once data and net exist: the real flow, in-process.
+NOT_A_CHECKPOINT = ROOT / "README.md"
+
 BUILT = [
+    # paths found wanting only once they are read
+    (
+        ["transfer=finetune", f"transfer.checkpoint={NOT_A_CHECKPOINT}"],
+        f"transfer.checkpoint: cannot read {NOT_A_CHECKPOINT} as a checkpoint (UnpicklingError)",
+    ),
+    (["data.data_dir=/proc/dlr-data", "data.num_samples=300"], "data.data_dir: cannot write /proc/dlr-data/"),
+    (["ckpt_path=/proc/dlr-none.ckpt"], "ckpt_path: no such checkpoint file: /proc/dlr-none.ckpt"),
     (
         ["cv.folds=3", "cv.fold=5"],
         "cv.fold: must be null or an integer in [0, cv.folds) with cv.folds set, got 5",

@@ -19,7 +19,8 @@ How a command is run (one rule each, so a new command in the docs is picked up w
   paths). Files a doc asks the user to bring (``my.csv``, ``my_photos``) are written by ``USER_FILES``;
   the MNIST-family sets sit in the shared ``data/`` as tiny files in their real format, as placed by hand.
 - Passing: exit code 0, and every run directory the command made (each sweep job included) holds a
-  ``completed`` metrics.json; ``python -m pytest`` commands only collect (the suite is this suite).
+  ``completed`` metrics.json, and a resumed one trained past the epoch of the checkpoint it resumed;
+  ``python -m pytest`` commands only collect (the suite is this suite).
   A command shown with its output (``$ cmd`` then lines) must print those lines; if it exits non-zero
   (an error example) it must leave no run looking completed.
 - ``SKIPPED``: what this machine cannot run, with the reason. Any other skip is a defect.
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tests.data.image_formats import write_image_folder, write_mnist
 from tests.data.user_files import write_image_parquet, write_labels_csv, write_text_csv
@@ -108,6 +110,8 @@ BUDGET: list[tuple[str, list[str]]] = [
         r"^python scripts/bench_image_data\.py",
         ["--n", "256", "--width", "4", "--batch", "128", "--workers", "0"],
     ),
+    # Last, so it wins: a documented resume trains one epoch more than its producer's 1 (checked below).
+    (r"^python train\.py.*\bckpt_path=", ["trainer.max_epochs=2"]),
 ]
 
 SKIPPED: dict[str, str] = {
@@ -140,6 +144,10 @@ USER_FILES = {
     "images.parquet": write_image_parquet,
     "news.csv": write_text_csv,
 }
+
+
+def _epochs_of(checkpoint: Path) -> int:
+    return torch.load(checkpoint, map_location="cpu", weights_only=True)["epoch"]
 
 
 def budget_of(text: str) -> list[str]:
@@ -197,6 +205,13 @@ def test_doc_command_runs_as_written(command: DocCommand, workspace: Workspace):
         str(d): r.get("error", r["status"]) for d, r in records.items() if r["status"] != "completed"
     }
     assert not unfinished, f"{command.id}: runs not completed: {unfinished}"
+    for run_dir, record in records.items():
+        if record.get("resumed_from"):  # a documented resume trains on, not just reloads its checkpoint
+            start = _epochs_of(outcome.directory / record["resumed_from"])
+            last = run_dir / "checkpoints" / "last.ckpt"  # a run that trains no epoch writes none
+            assert last.is_file() and _epochs_of(last) > start, (
+                f"{command.id}: resumed at epoch {start}, trained none"
+            )
     program = [word for word in command.words if "=" not in word][:2]
     if program in (["python", "train.py"], ["python", "eval.py"]):
         # A re-run of a finished sweep makes no run directory: it skips every job, and says so.

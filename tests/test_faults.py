@@ -1,7 +1,6 @@
 """Faults in the middle of work: a dead writer, a full disk, a path that is a file, a NaN, a second process,
 a crafted checkpoint, a requeue signal. Each ends in one line and a record that tells the truth."""
 
-import errno
 import json
 import os
 import signal
@@ -76,34 +75,6 @@ def test_a_reused_pid_does_not_look_alive(tmp_path):
     finally:
         other.kill()
         other.wait()
-
-
-def test_full_disk_keeps_the_previous_record_whole(tmp_path, monkeypatch):
-    write_record(tmp_path, {"status": "running"})
-
-    def full(_):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(records.os, "fsync", full)
-    with pytest.raises(
-        ConfigError, match=r"paths.output_dir: cannot write .*metrics.json: No space left on device"
-    ):
-        write_record(tmp_path, {"status": "completed", "metrics": {"x": 1.0}})
-    assert read_record(tmp_path) == {"status": "running"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json"]  # no temp file left behind
-
-
-def test_full_disk_at_the_start_of_a_run_is_one_line(make_cfg, capsys, monkeypatch):
-    monkeypatch.setattr(
-        records.os, "fsync", lambda _: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device"))
-    )
-    cfg = make_cfg(SMALL)
-    with pytest.raises(SystemExit) as exit_info:
-        train(cfg)
-    message = capsys.readouterr().err.strip()
-    assert exit_info.value.code == 1 and len(message.splitlines()) == 1
-    assert "cannot write" in message and "No space left on device" in message
-    assert read_record(cfg.paths.output_dir) is None  # nothing half-written
 
 
 def test_output_path_that_is_a_file_is_one_line(make_cfg, capsys):

@@ -1,6 +1,7 @@
 """Ctrl-C or SIGTERM stops a sweep; re-running the very same command resumes it in the same directory,
 skipping the completed jobs (their records untouched) and continuing the interrupted one from its
-checkpoint. A sweep that finished is never reused: the next run of its command starts a new directory."""
+checkpoint. So does a sweep that ended with a failed job, once the user fixed the cause: the failed job
+runs again. A sweep whose jobs all completed is never reused: its command starts a new directory."""
 
 import json
 import os
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from omegaconf import OmegaConf
 
 from dlr.config import sweep_dirs
@@ -99,7 +101,7 @@ def _dead_beat() -> dict:
     return {**heartbeat(), "pid": child.pid}
 
 
-def test_only_the_newest_interrupted_sweep_of_the_same_overrides_is_resumed(tmp_path):
+def test_only_the_newest_unfinished_sweep_of_the_same_overrides_is_resumed(tmp_path):
     same = ["width=8,16"]
     _record(tmp_path / "a", same, started_at=1.0, heartbeat=_dead_beat())
     newest = _record(tmp_path / "b", same, started_at=2.0, heartbeat=_dead_beat())
@@ -110,6 +112,8 @@ def test_only_the_newest_interrupted_sweep_of_the_same_overrides_is_resumed(tmp_
     assert sweep_dirs.resumable_sweep(tmp_path, same) is None
     _record(tmp_path / "e", same, started_at=5.0)  # alive: never shared
     assert sweep_dirs.resumable_sweep(tmp_path, same) is None
+    failed = _record(tmp_path / "f", same, started_at=6.0, status="failed")  # a job did not complete
+    assert sweep_dirs.resumable_sweep(tmp_path, same) == failed
 
 
 def test_resume_sweep_false_and_the_jobs_see_the_launchers_decision(tmp_path, monkeypatch):
@@ -122,3 +126,55 @@ def test_resume_sweep_false_and_the_jobs_see_the_launchers_decision(tmp_path, mo
     monkeypatch.delenv("DLR_SWEEP_DIRS")
     launch.resume_sweep = False
     assert sweep_dirs.sweep_dir(str(tmp_path), "new", _root_=launch) == str(tmp_path / "new")
+
+
+def _table(path: Path) -> Path:
+    rows = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 3, generator=rows)
+    lines = [f"{a:.4f},{b:.4f},{c:.4f},{int(a + b > 0)}" for a, b, c in x.tolist()]
+    path.write_text("a,b,c,y\n" + "\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["basic", "joblib", "stacked"])
+def test_rerunning_a_sweep_whose_job_failed_retries_it_and_keeps_the_completed_one(tmp_path, launcher):
+    table, missing = _table(tmp_path / "a.csv"), tmp_path / "b.csv"
+    log_dir = tmp_path / "outputs"
+    command = [
+        sys.executable,
+        "train.py",
+        "-m",
+        f"launcher={launcher}",
+        "data=csv",
+        f"data.path={table},{missing}",
+    ]
+    command += [
+        "data.target=y",
+        "trainer.max_epochs=1",
+        "logger=none",
+        "torch_threads=1",
+        f"paths.log_dir={log_dir}",
+    ]
+    first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 1 and f"data.path: no such file: {missing}" in first.stderr, first.stderr[
+        -3000:
+    ]
+    [sweep] = _sweep_dirs(log_dir)
+    assert json.loads((sweep / "sweep.json").read_text())["status"] == "failed"
+    kept = (sweep / "0" / "metrics.json").read_bytes(), (sweep / "0" / "metrics.json").stat().st_mtime_ns
+
+    missing.write_bytes(table.read_bytes())  # the user fixes the cause, then runs the same command
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    expected = (
+        f"resuming the failed sweep {sweep}: 1 completed job(s) kept, the others run again (job 1 failed)"
+    )
+    assert expected in again.stdout
+    assert _sweep_dirs(log_dir) == [sweep]
+    assert (
+        (sweep / "0" / "metrics.json").read_bytes(),
+        (sweep / "0" / "metrics.json").stat().st_mtime_ns,
+    ) == kept
+    assert json.loads((sweep / "1" / "metrics.json").read_text())["status"] == "completed"
+    assert json.loads((sweep / "sweep.json").read_text())["status"] == "completed"

@@ -6,6 +6,9 @@ import time
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
+#: ``<id>@<pid of the launching process>``, inherited by every process the launch starts.
+LAUNCH_VARIABLE = "DLR_LAUNCH_UID"
+
 
 def launch_uid() -> str:
     """A short id unique to this launch, shared with every process it starts (sweep workers, DDP ranks).
@@ -13,9 +16,23 @@ def launch_uid() -> str:
     Hydra's ``${now:...}`` has one-second resolution, so two sweeps started in the same second would share
     a directory; this suffix tells them apart.
     """
-    if "DLR_LAUNCH_UID" not in os.environ:
-        os.environ["DLR_LAUNCH_UID"] = f"{int(time.time() * 1e6) % 10**6:06d}{os.getpid() % 1000:03d}"
-    return os.environ["DLR_LAUNCH_UID"]
+    if LAUNCH_VARIABLE not in os.environ:
+        fresh = f"{int(time.time() * 1e6) % 10**6:06d}{os.getpid() % 1000:03d}"
+        os.environ[LAUNCH_VARIABLE] = f"{fresh}@{os.getpid()}"
+    return os.environ[LAUNCH_VARIABLE].partition("@")[0]
+
+
+def start_launch() -> None:
+    """Make this command a launch of its own: forget an id inherited from whoever started it.
+
+    A notebook's shell, or any process that once ran dlr, hands its environment to the commands it starts;
+    two of them started in the same second would share a run directory. The one command that keeps the id
+    is a DDP rank that Lightning started from its launch (``LOCAL_RANK`` set, the launch is its parent).
+    Sweep workers, forked runs and SLURM jobs are no command of their own: they never call this.
+    """
+    owner = os.environ.get(LAUNCH_VARIABLE, "").rpartition("@")[2]
+    if not ("LOCAL_RANK" in os.environ and owner == str(os.getppid())):
+        os.environ.pop(LAUNCH_VARIABLE, None)
 
 
 def root_dir() -> str:

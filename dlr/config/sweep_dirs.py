@@ -1,9 +1,10 @@
-"""Which directory a sweep writes in: re-running the same ``-m`` command continues its interrupted sweep.
+"""Which directory a sweep writes in: re-running the same ``-m`` command continues its unfinished sweep.
 
 ``hydra.sweep.dir`` goes through ``sweep_dir`` (the ``dlr_sweep_dir`` resolver): the newest directory under
-``multiruns/<task_name>`` whose ``sweep.json`` holds the same overrides and reads ``interrupted`` (its
-launching process is gone, as after Ctrl-C, SIGTERM or kill -9) is used again; otherwise a new, timestamped
-one. A finished sweep (every job ran: ``sweep.json`` says ``completed``) and a live one are never reused.
+``multiruns/<task_name>`` whose ``sweep.json`` holds the same overrides is used again when it did not finish
+well: ``interrupted`` (its launching process is gone, as after Ctrl-C, SIGTERM or kill -9) or ``failed``
+(every job ran, but one or more did not complete: a user who fixed the cause re-runs the same command).
+Otherwise, a new timestamped one: a sweep whose jobs all completed, and a live one, are never reused.
 ``resume_sweep=false``, or an explicit ``hydra.sweep.dir=``, starts elsewhere. What each job of a reused
 directory then does (skip, continue, rerun) is dlr/run/checkpoints/resume.py's.
 """
@@ -19,7 +20,8 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
-from dlr.records import heartbeat, read_record, read_status, write_atomically
+from dlr.errors import ConfigError
+from dlr.records import heartbeat, job_dirs, read_record, read_status, write_atomically
 
 SWEEP_RECORD = "sweep.json"
 _DECIDED = "DLR_SWEEP_DIRS"  # {fresh name: the directory used}, set by the launching process
@@ -28,12 +30,13 @@ SWEEP_HEARTBEAT_S = 30.0
 
 
 def resumable_sweep(base: str | Path, overrides: list[str]) -> Path | None:
-    """The newest sweep under ``base`` launched with exactly these overrides, if it was interrupted."""
+    """The newest sweep under ``base`` launched with exactly these overrides, if it was interrupted or a job
+    of it did not complete."""
     same = [d for d in Path(base).glob("*/") if _sweep_record(d).get("overrides") == overrides]
     if not same:
         return None
     newest = max(same, key=lambda d: (_sweep_record(d).get("started_at", 0.0), d.name))
-    return newest if read_status(_sweep_record(newest)) == "interrupted" else None
+    return newest if read_status(_sweep_record(newest)) in ("interrupted", "failed") else None
 
 
 def sweep_dir(base: str, fresh_name: str, *, _root_: DictConfig) -> str:
@@ -60,8 +63,14 @@ def _sweep_record(directory: Path) -> dict:
         return {}
 
 
+def job_fates(directory: Path) -> dict[str, str]:
+    """Each job directory's name and fate (``completed``, ``failed``, ``interrupted``, ...)."""
+    return {job.name: read_status(read_record(job)) for job in job_dirs(directory)}
+
+
 class SweepRecord(Callback):
-    """Writes ``sweep.json`` in the launching process: ``running`` with a heartbeat, then ``completed``."""
+    """Writes ``sweep.json`` in the launching process: ``running`` with a heartbeat, then ``completed`` when
+    every job completed, else ``failed``."""
 
     def __init__(self):
         self._stopped = threading.Event()
@@ -80,10 +89,7 @@ class SweepRecord(Callback):
             console.print_error(f"hydra.sweep.dir: {directory} is in use by the live sweep of pid {pid}")
             sys.exit(1)
         if earlier:
-            console.console.print(
-                f"resuming the {read_status(earlier)} sweep {directory}: completed jobs are skipped; "
-                "start a new one with resume_sweep=false"
-            )
+            console.console.print(_resuming(directory, read_status(earlier)), highlight=False)
         self.path = directory / SWEEP_RECORD
         self.record = {
             "status": "running",
@@ -97,13 +103,31 @@ class SweepRecord(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         # Runs before the summary callback, which exits non-zero when a job failed: every job has run.
         self._stopped.set()
-        self.record.update(status="completed", heartbeat=heartbeat())
-        self._write()
+        finished = all(fate == "completed" for fate in job_fates(self.path.parent).values())
+        self.record.update(status="completed" if finished else "failed", heartbeat=heartbeat())
+        try:
+            self._write()
+        except ConfigError as error:  # a full disk: the jobs' own records tell their fates
+            console.print_error(f"the sweep record could not be updated ({error})")
 
     def _beat(self) -> None:
         while not self._stopped.wait(SWEEP_HEARTBEAT_S):
             self.record["heartbeat"] = heartbeat()
-            self._write()
+            try:
+                self._write()
+            except ConfigError:  # a full disk: the end of the sweep says so
+                pass
 
     def _write(self) -> None:
         write_atomically(self.path, json.dumps(self.record, indent=2).encode())
+
+
+def _resuming(directory: Path, status: str) -> str:
+    """The one line a re-run prints: which jobs it keeps and which it runs again."""
+    fates = job_fates(directory)
+    again = ", ".join(f"job {name} {fate}" for name, fate in fates.items() if fate != "completed")
+    kept = sum(fate == "completed" for fate in fates.values())
+    return (
+        f"resuming the {status} sweep {directory}: {kept} completed job(s) kept, the others run again"
+        f"{f' ({again})' if again else ''}; resume_sweep=false starts a new sweep"
+    )

@@ -3,8 +3,7 @@
 Why a pass over the composed config and not Hydra structured configs: dlr's groups hold ~45 models and ~30
 datasets whose options are the constructor arguments of their ``_target_``; a dataclass per YAML would be a
 second copy of every signature, and a structured config turns ``seed=abc`` into an OmegaConf traceback rather
-than our one line. Keys mean the same in every group (``batch_size``, ``lr``, ``*_fraction``), so rules keyed by
-the key's name cover all of them at once, and a new config inherits its checks by naming its keys well.
+than our one line. The rules, keyed by the key's name, are in ``dlr.config.rules``.
 
 Imports stay light (stdlib, omegaconf): ``train.py width=0`` must answer before Lightning is imported. The
 one exception: a ``+group.key=value`` on a node with ``_target_`` imports that target to read its signature.
@@ -13,115 +12,14 @@ one exception: a ``+group.key=value`` on a node with ``_target_`` imports that t
 import difflib
 import functools
 import inspect
-import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from dlr.config.compose import CONF_DIR
+from dlr.config.rules import BY_NAME, BY_TARGET, PRECISIONS, TOP_LEVEL, is_integer, one_of
 from dlr.errors import ConfigError, require
-
-Rule = Callable[[str, object], None]
-INF = math.inf
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _integer(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def integer_at_least(low: int, nullable: bool = False, also: tuple = ()) -> Rule:
-    allowed = f"an integer >= {low}" + "".join(f" or {a}" for a in also) + (" or null" if nullable else "")
-
-    def check(key: str, value) -> None:
-        ok = (value is None and nullable) or value in also or (_integer(value) and value >= low)
-        require(ok, key, f"must be {allowed}, got {value!r}")
-
-    return check
-
-
-def number_in(
-    low: float, high: float, low_open: bool = False, high_open: bool = False, nullable=False
-) -> Rule:
-    if high == INF:
-        allowed = f"{'>' if low_open else '>='} {low:g}"
-    else:
-        allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    allowed += " or null" if nullable else ""
-
-    def check(key: str, value) -> None:
-        if value is None and nullable:
-            return
-        ok = _number(value) and (value > low if low_open else value >= low)
-        ok = ok and (value < high if high_open else value <= high)
-        require(ok, key, f"must be {allowed}, got {value!r}")
-
-    return check
-
-
-def one_of(*choices, nullable: bool = False) -> Rule:
-    allowed = ", ".join(map(str, choices)) + (", null" if nullable else "")
-
-    def check(key: str, value) -> None:
-        require(
-            (value is None and nullable) or value in choices, key, f"must be one of {allowed}; got {value!r}"
-        )
-
-    return check
-
-
-def betas(key: str, value) -> None:
-    ok = isinstance(value, list | tuple | ListConfig) and len(value) == 2
-    require(
-        ok and all(_number(b) and 0 <= b < 1 for b in value),
-        key,
-        f"must be two numbers in [0, 1), got {value}",
-    )
-
-
-def batch_limit(key: str, value) -> None:
-    """Lightning's ``limit_*_batches`` and ``overfit_batches``: a fraction of the batches, or a count."""
-    ok = value is None or (_integer(value) and value >= 0) or (_number(value) and 0 <= value <= 1)
-    require(ok, key, f"must be null, a fraction in [0, 1] or a batch count >= 0, got {value!r}")
-
-
-def fast_dev_run(key: str, value) -> None:
-    ok = isinstance(value, bool) or (_integer(value) and value >= 0)
-    require(ok, key, f"must be true, false or a batch count >= 0, got {value!r}")
-
-
-POSITIVE = number_in(0, INF, low_open=True, high_open=True)
-NON_NEGATIVE = number_in(0, INF, high_open=True)
-FRACTION = number_in(0, 1, high_open=True)
-SEED = integer_at_least(0)
-COUNT = integer_at_least(1)
-
-# Rules by the key's last name, in any group. The first pattern that matches the whole name applies.
-BY_NAME: list[tuple[str, Rule]] = [
-    (r"(.*_)?seed", SEED),
-    (r"(eval_)?batch_size", COUNT),
-    (r"lr|eps|optimizer_eps|alpha|mem_gb|timeout_min|noise_var|tau|gamma", POSITIVE),
-    (r"weight_decay|eta_min|min_delta|gradient_clip_val|noise|feature_noise|every_s", NON_NEGATIVE),
-    (r"momentum|dropout|label_noise|val_fraction|max_missing_fraction", FRACTION),
-    (r"test_fraction|train_split", number_in(0, 1, low_open=True, high_open=True)),
-    (r"betas", betas),
-    (r"num_samples|n_train|n_per_class|n_train_per_class|num_train|num_test", integer_at_least(1, True)),
-    (r"step_size|T_max|r|log_every_n_steps|check_val_every_n_epoch|accumulate_grad_batches", COUNT),
-    (r"cpus_per_task|tasks_per_node|nodes|array_parallelism|num_nodes|flush_logs_every_n_steps", COUNT),
-    (r"patience", integer_at_least(0)),
-    (r"save_top_k", integer_at_least(-1)),
-    (r"num_sanity_val_steps", integer_at_least(-1)),
-    (r"max_epochs", integer_at_least(1, also=(-1,))),
-    (r"min_epochs", integer_at_least(0, nullable=True)),
-    (r"limit_(train|val|test|predict)_batches|overfit_batches", batch_limit),
-    (r"mode", one_of("min", "max")),
-    (r"fast_dev_run", fast_dev_run),
-    (r"group_size", one_of(32, 64, 128, 256, nullable=True)),
-]
 
 # The groups whose keys are constructor arguments. An experiment's own nodes (transfer_study,
 # tabular_benchmark, study) hold overrides and search spaces for other runs, which check them when they run.
@@ -130,16 +28,6 @@ RULED_GROUPS += ("quantization", "transfer")
 
 # Where a rule's name is ambiguous, the group decides (``mode`` of a callback vs of bitsandbytes).
 SKIP = {"quantization.mode"}
-
-PRECISIONS = ("32-true", "32", "64-true", "64", "bf16-mixed", "bf16-true", "16-mixed", "16-true")
-TOP_LEVEL: dict[str, Rule] = {
-    "seed": SEED,
-    "width": COUNT,
-    # depth=0 is a real model for some nets (mlp: logistic regression); each net refuses what it cannot build.
-    "depth": integer_at_least(0),
-    "torch_threads": integer_at_least(1, nullable=True, also=("auto",)),
-    "resume_sweep": one_of(True, False),
-}
 
 
 def _walk(node: dict, prefix: str = "") -> Iterator[tuple[str, object]]:
@@ -179,16 +67,20 @@ def check_values(cfg: DictConfig, launcher: DictConfig | None = None) -> None:
     require(
         ckpt is None or isinstance(ckpt, str), "ckpt_path", f"must be null, last or a file path, got {ckpt!r}"
     )
+    targets = {key.removesuffix("._target_"): value for key, value in leaves if key.endswith("._target_")}
     for key, value in leaves:
         if key.split(".")[0] in RULED_GROUPS and key not in SKIP:
-            _apply_name_rules(key, value)
+            _apply_name_rules(key, value, targets.get(key.rpartition(".")[0]))
     if "trainer" in cfg and "precision" in cfg.trainer:
         one_of(*PRECISIONS)("trainer.precision", str(cfg.trainer.precision))
 
 
-def _apply_name_rules(key: str, value) -> None:
+def _apply_name_rules(key: str, value, target: str | None = None) -> None:
     name = key.rsplit(".", 1)[-1]
     if ".zoo." in f".{key}" or value is None:  # zoo: documentation of a model; null: the default
+        return
+    if (target, name) in BY_TARGET:
+        BY_TARGET[target, name](key, value)
         return
     for pattern, rule in BY_NAME:
         if re.fullmatch(pattern, name):
@@ -205,7 +97,7 @@ def check_launcher(launcher: DictConfig) -> None:
             continue
         value, key = launcher[name], f"hydra.launcher.{name}"
         if name == "n_jobs":
-            ok = _integer(value) and value != 0 and value >= -1
+            ok = is_integer(value) and value != 0 and value >= -1
             require(ok, key, f"must be an integer >= 1 or -1 (one per core), got {value!r}")
         elif name == "backend" and value is not None:
             one_of("loky", "multiprocessing", "threading")(key, value)
@@ -296,7 +188,23 @@ def check_augment_is_read(cfg: DictConfig) -> None:
         require(read, "augment", f"augment={name} applies to image sets; data={data} takes none")
 
 
-def validate_config(cfg: DictConfig, overrides: list[str] = (), launcher: DictConfig | None = None) -> None:
+def check_required(cfg: DictConfig, supplied: tuple[str, ...] = ()) -> None:
+    """A mandatory value (``???``) left unset: named here, before OmegaConf's 40-line error when it is read.
+
+    ``supplied``: mandatory keys of a group that another source fills (predict.py's ``data.target`` comes
+    from the training run)."""
+    for key, value in _walk(OmegaConf.to_container(cfg, resolve=False)):
+        if value == "???" and key not in supplied:
+            raise ConfigError(key, f"is required and has no value; add {key}=... to the command")
+
+
+def validate_config(
+    cfg: DictConfig,
+    overrides: list[str] = (),
+    launcher: DictConfig | None = None,
+    supplied: tuple[str, ...] = (),
+) -> None:
+    check_required(cfg, supplied)
     check_added_keys(cfg, list(overrides))
     check_width_is_read(cfg, list(overrides))
     check_augment_is_read(cfg)

@@ -6,6 +6,8 @@ loss) leaves ``running`` with a heartbeat whose process is gone, which ``records
 ``interrupted``. A lock file with the pid keeps a second process out of a run directory in use.
 """
 
+import contextlib
+import errno
 import os
 import signal
 import socket
@@ -30,6 +32,7 @@ NOTHING_TO_RESUME = "nothing was written as finished; run the same command again
 # How often a live run refreshes its heartbeat; a reader on another host waits records.STALE_AFTER_S.
 HEARTBEAT_S = 30.0
 RECORDED_CHOICES = ("model", "data", "debug")
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def acquire_lock(run_dir: Path) -> Path:
@@ -56,8 +59,13 @@ def acquire_lock(run_dir: Path) -> Path:
             continue
         except OSError as error:
             raise ConfigError("paths.output_dir", f"cannot write in {run_dir}: {error.strerror}") from None
-        os.write(descriptor, mine.encode())
-        os.close(descriptor)
+        try:
+            os.write(descriptor, mine.encode())
+        except OSError as error:  # a full disk takes the empty file but not its contents
+            lock.unlink(missing_ok=True)
+            raise ConfigError("paths.output_dir", f"cannot write in {run_dir}: {error.strerror}") from None
+        finally:
+            os.close(descriptor)
         return lock
     raise ConfigError("paths.output_dir", f"cannot take the lock {lock}")
 
@@ -112,7 +120,8 @@ class RunContext:
     def close(self) -> None:
         self._stopped.set()
         if self.lock.is_file() and self.lock.read_text().startswith(f"{os.getpid()} "):
-            self.lock.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only disk: the next run takes over a dead pid's lock
+                self.lock.unlink(missing_ok=True)
 
     def interrupt(self, stop: RunInterrupted, hint: str | None = None) -> None:
         """Record ``interrupted`` with the checkpoint to resume from, then stop the process (and the sweep).
@@ -120,7 +129,7 @@ class RunContext:
         ``hint`` replaces the line's advice on resuming where there is nothing to resume (eval, predict)."""
         last = Path(self.run_dir) / "checkpoints" / "last.ckpt"
         name = signal.Signals(stop.signum).name
-        self._finish_quietly(
+        unrecorded = self._finish_quietly(
             status="interrupted",
             error=f"interrupted by {name}",
             checkpoint=str(last) if last.is_file() else None,
@@ -131,7 +140,7 @@ class RunContext:
             hint = f"the run had completed first, and its record says so: {self.run_dir}"
         elif hint is None:
             hint = f"resume with ckpt_path={last if last.is_file() else 'null (no checkpoint yet)'}"
-        console.print_error(f"interrupted by {name}; {hint}")
+        console.print_error(f"interrupted by {name}; {hint}{unrecorded}")
         STOPS.forward(stop.signum)
         sys.exit(stop.exit_code)
 
@@ -142,22 +151,33 @@ class RunContext:
         if isinstance(error, ConfigError | RunFailure):
             message = str(error)
         elif isinstance(error, OSError):  # a data or output path that is a file, full, or not writable
-            message = f"{error.filename or 'paths'}: {error.strerror or error}"
-        self._finish_quietly(status="failed", error=message)
-        console.print_error(message)
+            message = self._os_error_line(error)
+        unrecorded = self._finish_quietly(status="failed", error=message)
+        console.print_error(message + unrecorded)
         if one_line and not self.multirun:
             sys.exit(1)
         if not self.multirun:
             raise error
 
-    def _finish_quietly(self, **fields) -> None:
-        """Record how the run ended, unless its record is already final: a completed run stays completed."""
+    def _os_error_line(self, error: OSError) -> str:
+        """The key whose path failed, where it is the run's own directory (a full disk, a file in the way)."""
+        path = error.filename or ""
+        reason = error.strerror or str(error)
+        inside_run = Path(path).is_relative_to(self.run_dir) if path else error.errno in DISK_FULL
+        if inside_run:
+            return f"paths.output_dir: cannot write {path or self.run_dir}: {reason}"
+        return f"{path or 'paths'}: {reason}"
+
+    def _finish_quietly(self, **fields) -> str:
+        """Record how the run ended, unless its record is already final: a completed run stays completed.
+        Returns what to add to the run's last line: that the record could not be updated, and why."""
         if self.record["status"] == "completed":
-            return
+            return ""
         try:
             self.finish(**fields)
         except ConfigError as error:  # the disk that failed the run cannot take its record either
-            console.print_error(str(error))
+            return f"; its record could not be updated ({error})"
+        return ""
 
 
 def _root_error(error: BaseException) -> BaseException:

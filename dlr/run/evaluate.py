@@ -8,7 +8,6 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
-from dlr.config.preflight import config_is_valid
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
 from dlr.quant.methods import Quantization
@@ -51,8 +50,6 @@ def rebuild_run(cfg: DictConfig, run_dir: str) -> RebuiltRun:
 
 
 def evaluate(cfg: DictConfig) -> dict | None:
-    if not config_is_valid(cfg):
-        return None
     context = RunContext(cfg)
     return run_recorded(context, lambda: _evaluate(cfg, context), NOTHING_TO_RESUME)
 

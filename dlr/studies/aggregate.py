@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from dlr.records import RECORD_NAME, read_status
+from dlr.records import RECORD_NAME, job_dirs, read_status
 
 TABLE_NAME = "summary.csv"
 SEED_TABLE_NAME = "summary_over_seeds.csv"
@@ -31,14 +31,6 @@ def _overrides(job_dir: Path, record: dict | None) -> dict:
         listed = yaml.safe_load(saved.read_text()) or []
     pairs = (item.split("=", 1) for item in listed or [] if "=" in item)
     return {key.lstrip("+~"): _value(value) for key, value in pairs}
-
-
-def job_dirs(sweep_dir: str | Path) -> list[Path]:
-    """Job directories: those holding a record or Hydra's saved config, in job-number order."""
-    found = {p.parent for p in Path(sweep_dir).rglob(RECORD_NAME)}
-    found |= {p.parent.parent for p in Path(sweep_dir).rglob(".hydra/overrides.yaml")}
-    found.discard(Path(sweep_dir))
-    return sorted(found, key=lambda p: (len(p.parts), int(p.name) if p.name.isdigit() else 10**9, str(p)))
 
 
 def job_row(job_dir: Path, sweep_dir: Path) -> dict:

@@ -19,7 +19,7 @@ from dlr import console
 from dlr.config.validation import check_launcher
 from dlr.errors import ConfigError
 from dlr.launcher_signals import hand_sigterm_to_descendants
-from dlr.records import read_record, read_status
+from dlr.records import job_dirs, read_record, read_status
 
 
 def threads_per_job(setting: int | str | None, n_jobs: int | None, cores: int | None = None) -> int | None:
@@ -35,8 +35,6 @@ def threads_per_job(setting: int | str | None, n_jobs: int | None, cores: int | 
 
 def unfinished_jobs(sweep_dir: str | Path) -> list[str]:
     """One line per job that did not complete: its directory, its fate and its error."""
-    from dlr.studies.aggregate import job_dirs  # pandas: Hydra builds this callback for single runs too
-
     lines = []
     for job_dir in job_dirs(sweep_dir):
         record = read_record(job_dir)

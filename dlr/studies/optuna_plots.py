@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from dlr.records import job_dirs
+
 HISTORY_NAME, IMPORTANCES_NAME = "optuna_history.png", "optuna_importances.png"
 
 
 def optuna_search(sweep_dir: Path) -> DictConfig | None:
     """A job's config with its ``hydra`` block (the sweeper's), when the sweep was an Optuna search."""
-    from dlr.studies.aggregate import job_dirs
-
     for job_dir in job_dirs(sweep_dir):
         saved = job_dir / ".hydra"
         if (saved / "config.yaml").is_file() and (saved / "hydra.yaml").is_file():

@@ -8,13 +8,12 @@ from dlr.errors import ConfigError, require
 from dlr.patches.lightning_internals import completed_epochs
 
 
-def load_checkpoint(path: str | Path) -> dict:
+def load_checkpoint(path: str | Path, key: str = "ckpt_path") -> dict:
+    """The checkpoint at ``path``; a file that is not one is a line naming the config ``key`` that gave it."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # a truncated or foreign file
-        raise ConfigError(
-            "ckpt_path", f"cannot read {path} as a checkpoint ({type(error).__name__})"
-        ) from None
+        raise ConfigError(key, f"cannot read {path} as a checkpoint ({type(error).__name__})") from None
 
 
 #: The key part of a bitsandbytes 4-bit layer's packed quantization state (``weight.quant_state.bitsandbytes__nf4``).

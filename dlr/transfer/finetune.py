@@ -34,7 +34,7 @@ def load_pretrained_weights(net: nn.Module, path: str, partial: bool, reset_head
     Any other mismatch fails in one line naming the first keys, unless ``partial`` loads what matches.
     """
     file = find_checkpoint(path)
-    checkpoint = load_checkpoint(file)
+    checkpoint = load_checkpoint(file, "transfer.checkpoint")
     require(
         bool(checkpoint.get("state_dict")),
         KEY,

@@ -5,6 +5,7 @@ import pytest
 from dlr.data.binary_patterns import bars_and_stripes
 from dlr.run.train import train
 from tests.conftest import FAST
+from tests.test_bad_input import fails_with
 
 BM = ["model=bm", "data=bars_stripes", "width=4", "optimizer.lr=0.05", *FAST[1:]]
 
@@ -23,6 +24,11 @@ def test_boltzmann_learning_raises_log_likelihood_above_uniform(make_cfg):
     assert trained["test/log_likelihood"] > uniform + 2.0, trained
 
 
-def test_width_beyond_enumeration_fails_in_one_line_naming_width(make_cfg):
-    with pytest.raises(SystemExit):
-        train(make_cfg(["model=bm", "data=bars_stripes", "width=100", *FAST[1:]]))
+def test_width_beyond_enumeration_fails_in_one_line_naming_width(make_cfg, capsys):
+    fails_with(
+        make_cfg,
+        capsys,
+        ["model=bm", "data=bars_stripes", "width=100"],
+        "width: the Boltzmann machine enumerates all 2^(visible + hidden) states, so visible (9) + width must "
+        "be <= model.net.max_units=20; got width=100 (try width=11 or less)",
+    )

@@ -1,9 +1,8 @@
 """DBN: greedy CD pretraining then fine-tuning learns digits, reported next to the same net from scratch."""
 
-import pytest
-
 from dlr.run.train import train
 from tests.conftest import FAST
+from tests.test_bad_input import fails_with
 
 DBN = [
     "model=dbn",
@@ -25,6 +24,11 @@ def test_dbn_reports_pretrained_and_scratch_accuracy(make_cfg):
     )  # the twin not counted
 
 
-def test_too_few_epochs_for_pretraining_fails_naming_max_epochs(make_cfg):
-    with pytest.raises(SystemExit):
-        train(make_cfg([*DBN, "trainer.max_epochs=2"]))
+def test_too_few_epochs_for_pretraining_fails_naming_max_epochs(make_cfg, capsys):
+    fails_with(
+        make_cfg,
+        capsys,
+        [*DBN, "trainer.max_epochs=2"],
+        "trainer.max_epochs: must exceed depth x model.task.pretrain_epochs = 2 to leave epochs for "
+        "fine-tuning, got 2",
+    )

@@ -6,8 +6,7 @@ import pytest
 import torch
 
 from dlr.errors import ConfigError
-from dlr.run.train import train
-from tests.conftest import FAST
+from tests.test_bad_input import fails_with
 from tests.transfer.conftest import finetune
 
 
@@ -49,7 +48,10 @@ def test_new_head_when_the_class_count_differs(build_task, save_checkpoint):
     assert torch.equal(ten.net.layers[-1].weight, head_before) and ten.net.layers[-1].out_features == 10
 
 
-def test_finetune_needs_a_checkpoint(make_cfg):
-    cfg = make_cfg([*FAST, "transfer=finetune"])
-    with pytest.raises(SystemExit):  # a ConfigError ends a single run with exit code 1 and one line
-        train(cfg)
+def test_finetune_needs_a_checkpoint(make_cfg, capsys):
+    fails_with(
+        make_cfg,
+        capsys,
+        ["transfer=finetune"],
+        "transfer.checkpoint: transfer=finetune needs transfer.checkpoint=<a .ckpt file or a run directory>",
+    )
