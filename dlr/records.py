@@ -11,7 +11,9 @@ import json
 import math
 import os
 import socket
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from lightning_utilities.core.rank_zero import rank_zero_only
@@ -218,3 +220,43 @@ def optimized_value(metrics: dict[str, float], optimized_metric: str | None = No
     """The one number a run is judged by: ``optimized_metric`` when given (what ``hparams_search``
     optimizes), else ``test/acc``, else ``test/loss``; what ``train.py`` returns and ``hp_metric`` logs."""
     return metrics.get(optimized_metric or "test/acc", metrics.get("test/loss"))
+
+
+class LiveRecord:
+    """A record a live process keeps fresh: written at once, its heartbeat rewritten every ``every_s``
+    seconds by a daemon thread, and final once :meth:`finish` writes it (no beat ever follows the final
+    write, nor interleaves with an update). A beat that cannot be written (a full disk) is dropped: the
+    final write says why."""
+
+    def __init__(self, write: Callable[[dict], object], record: dict, every_s: float, thread_name: str):
+        self.record = {**record, "heartbeat": heartbeat()}
+        self._write = write
+        self._writing = threading.Lock()
+        self._final = threading.Event()
+        self.update()
+        threading.Thread(target=self._beat, args=(every_s,), daemon=True, name=thread_name).start()
+
+    def update(self, **fields) -> None:
+        with self._writing:
+            self.record.update(fields)
+            self._write(self.record)
+
+    def finish(self, **fields) -> dict:
+        self._final.set()
+        self.update(**fields, heartbeat=heartbeat())
+        return self.record
+
+    def stop(self) -> None:
+        self._final.set()
+
+    def _beat(self, every_s: float) -> None:
+        while not self._final.wait(every_s):
+            beat = heartbeat()
+            with self._writing:
+                if self._final.is_set():
+                    return
+                self.record["heartbeat"] = beat
+                try:
+                    self._write(self.record)
+                except (OSError, ConfigError):  # a full disk
+                    pass

@@ -249,7 +249,7 @@ def test_a_heartbeat_due_as_the_run_finishes_does_not_rewrite_the_final_record(m
         return {**real_heartbeat(), "late": True}
 
     monkeypatch.setattr("dlr.run.context.HEARTBEAT_S", 0.01)
-    monkeypatch.setattr("dlr.run.context.heartbeat", beat_held_until_the_end)
+    monkeypatch.setattr("dlr.records.heartbeat", beat_held_until_the_end)
     cfg = make_cfg([*SMALL, "logger=none"])
     train(cfg)
     final_written.set()

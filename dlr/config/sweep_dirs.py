@@ -12,7 +12,6 @@ directory then does (skip, continue, rerun) is dlr/run/checkpoints/resume.py's.
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlr import console
 from dlr.errors import ConfigError
-from dlr.records import heartbeat, job_dirs, read_record, read_status, write_atomically
+from dlr.records import LiveRecord, heartbeat, job_dirs, read_record, read_status, write_atomically
 
 SWEEP_RECORD = "sweep.json"
 _DECIDED = "DLR_SWEEP_DIRS"  # {fresh name: the directory used}, set by the launching process
@@ -72,14 +71,11 @@ class SweepRecord(Callback):
     """Writes ``sweep.json`` in the launching process: ``running`` with a heartbeat, then ``completed`` when
     every job completed, else ``failed``."""
 
-    def __init__(self):
-        self._stopped = threading.Event()
-
     def __getstate__(self) -> dict:
         return {}  # joblib sends the callbacks to its workers, which never write the sweep record
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__()
+        pass
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         directory = Path(str(config.hydra.sweep.dir))
@@ -91,35 +87,23 @@ class SweepRecord(Callback):
         if earlier:
             console.console.print(_resuming(directory, read_status(earlier)), highlight=False)
         self.path = directory / SWEEP_RECORD
-        self.record = {
+        record = {
             "status": "running",
             "overrides": list(config.hydra.overrides.task),
             "started_at": earlier.get("started_at") or heartbeat()["updated_at"],
-            "heartbeat": heartbeat(),
         }
-        self._write()
-        threading.Thread(target=self._beat, daemon=True, name="dlr-sweep-heartbeat").start()
+        self._live = LiveRecord(self._write, record, SWEEP_HEARTBEAT_S, "dlr-sweep-heartbeat")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         # Runs before the summary callback, which exits non-zero when a job failed: every job has run.
-        self._stopped.set()
         finished = all(fate == "completed" for fate in job_fates(self.path.parent).values())
-        self.record.update(status="completed" if finished else "failed", heartbeat=heartbeat())
         try:
-            self._write()
+            self._live.finish(status="completed" if finished else "failed")
         except ConfigError as error:  # a full disk: the jobs' own records tell their fates
             console.print_error(f"the sweep record could not be updated ({error})")
 
-    def _beat(self) -> None:
-        while not self._stopped.wait(SWEEP_HEARTBEAT_S):
-            self.record["heartbeat"] = heartbeat()
-            try:
-                self._write()
-            except ConfigError:  # a full disk: the end of the sweep says so
-                pass
-
-    def _write(self) -> None:
-        write_atomically(self.path, json.dumps(self.record, indent=2).encode())
+    def _write(self, record: dict) -> None:
+        write_atomically(self.path, json.dumps(record, indent=2).encode())
 
 
 def _resuming(directory: Path, status: str) -> str:

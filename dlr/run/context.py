@@ -12,9 +12,9 @@ import os
 import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
@@ -23,7 +23,7 @@ from omegaconf import DictConfig
 
 from dlr import console
 from dlr.errors import ConfigError, RunFailure, require
-from dlr.records import heartbeat, process_alive, process_started, write_record
+from dlr.records import LiveRecord, process_alive, process_started, write_record
 from dlr.run.signals import STOPS, RunInterrupted
 
 LOCK_NAME = "run.lock"
@@ -80,45 +80,22 @@ class RunContext:
         self.started = time.time()
         self.lock = acquire_lock(Path(self.run_dir))
         choices = hydra_cfg.runtime.choices
-        self.record = {
+        record = {
             "status": "running",
             "task_name": cfg.task_name,
             "seed": cfg.get("seed"),
             "overrides": list(hydra_cfg.overrides.task),
             "run_dir": self.run_dir,
             "choices": {group: choices.get(group) for group in RECORDED_CHOICES},
-            "heartbeat": heartbeat(),
         }
-        self._writing = threading.Lock()
-        self._stopped = threading.Event()
-        self._write()
-        threading.Thread(target=self._beat, daemon=True, name="dlr-heartbeat").start()
-
-    def _write(self, **fields) -> None:
-        """Update the record and write it: never while the heartbeat thread serializes it."""
-        with self._writing:
-            self.record.update(fields)
-            write_record(self.run_dir, self.record)
-
-    def _beat(self) -> None:
-        while not self._stopped.wait(HEARTBEAT_S):
-            beat = heartbeat()
-            with self._writing:
-                if self._stopped.is_set():  # the final record is written: a beat must not follow it
-                    return
-                self.record["heartbeat"] = beat
-                try:
-                    write_record(self.run_dir, self.record)
-                except ConfigError:  # a full disk: the final write will say so
-                    pass
+        self._live = LiveRecord(partial(write_record, self.run_dir), record, HEARTBEAT_S, "dlr-heartbeat")
+        self.record = self._live.record
 
     def finish(self, **fields) -> dict:
-        self._stopped.set()
-        self._write(**fields, wall_time_s=round(time.time() - self.started, 3), heartbeat=heartbeat())
-        return self.record
+        return self._live.finish(**fields, wall_time_s=round(time.time() - self.started, 3))
 
     def close(self) -> None:
-        self._stopped.set()
+        self._live.stop()
         if self.lock.is_file() and self.lock.read_text().startswith(f"{os.getpid()} "):
             with contextlib.suppress(OSError):  # a read-only disk: the next run takes over a dead pid's lock
                 self.lock.unlink(missing_ok=True)
