@@ -139,6 +139,7 @@ TOP_LEVEL: dict[str, Rule] = {
     "depth": integer_at_least(0),
     "torch_threads": integer_at_least(1, nullable=True, also=("auto",)),
     "resume_sweep": one_of(True, False),
+    "compile": one_of(True, False),
 }
 
 

@@ -20,6 +20,7 @@ from dlr.quant.plan import QuantPlan
 from dlr.quant.precision import with_eps
 from dlr.run.callbacks.pictures import PicturesToLoggers
 from dlr.run.checkpoints.find import resolve_checkpoint
+from dlr.run.compiled import compiled
 from dlr.tasks.base import Task
 from dlr.transforms import NetTransform
 
@@ -94,7 +95,7 @@ def build_task(
     # The task's arguments are live objects and the config itself, which Hydra must not instantiate again.
     make_task = instantiate(cfg.model.task, _partial_=True, _convert_="all")
     return make_task(
-        net=transformed.net,
+        net=compiled(transformed.net, cfg),  # compile=true: in place, state-dict keys unchanged
         optimizer=with_eps(optimizer, cfg.precision.optimizer_eps),
         scheduler=scheduler,
         data_info=datamodule.describe(),
