@@ -26,6 +26,7 @@ from dlr.run.checkpoints import find as checkpoints
 from dlr.run.checkpoints.resume import completed_before, interrupted_checkpoint
 from dlr.run.context import RunContext, run_recorded
 from dlr.run.signals import STOPS, RunInterrupted
+from dlr.run.tune import tune_before_fit
 from dlr.transfer.checkpoint_file import check_fits, load_checkpoint
 
 
@@ -65,6 +66,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
     ckpt_path = resume_from or checkpoints.resolve_checkpoint(
         cfg.ckpt_path, cfg.paths.log_dir, cfg.task_name, context.run_dir, context.record["choices"]
     )
+    tune_before_fit(cfg, datamodule, transformed, context.record, ckpt_path)  # tune=lr_find|batch_size
     _save_label_noise(datamodule, context.run_dir)
 
     # val_fraction=0 means no validation at all: never the test split, and no checkpoint chosen on it.
