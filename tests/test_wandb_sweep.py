@@ -62,6 +62,7 @@ def test_every_command_line_of_a_grid_composes_and_validates_as_a_train_run(tmp_
             validate_config(cfg, arguments)
             assert cfg.width == width and cfg.optimizer._target_.lower().endswith(optimizer)
             assert cfg.logger.wandb.offline is False  # the agent's runs report to the sweep
+            assert cfg.data.batches_per_step == "auto"  # an ordinary run: batch groups decided as always
 
 
 def test_a_space_train_py_would_refuse_is_refused_in_one_line_before_any_file(tmp_path):

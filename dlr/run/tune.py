@@ -42,32 +42,13 @@ def tune_before_fit(
         spec.finder in FINDERS, "tune.finder", f"must be one of {', '.join(FINDERS)}, got {spec.finder!r}"
     )
     key, find = FINDERS[spec.finder]
-    if resume_from is not None:
-        _apply(
-            cfg,
-            datamodule,
-            key,
-            OmegaConf.select(OmegaConf.create(load_checkpoint(resume_from)["dlr_config"]), key),
-        )
-        record["tune"] = {"finder": spec.finder, "key": key, "resumed": OmegaConf.select(cfg, key)}
-        console.console.print(
-            f"tune={spec.finder}: resumed with {key}={OmegaConf.select(cfg, key)} from {resume_from}"
-        )
+    if resume_from is not None:  # the value the run that wrote the checkpoint tuned, not a new one
+        value = OmegaConf.select(OmegaConf.create(load_checkpoint(resume_from)["dlr_config"]), key)
+        _apply(cfg, datamodule, key, value)
+        record["tune"] = {"finder": spec.finder, "key": key, "resumed": value}
+        console.console.print(f"tune={spec.finder}: resumed with {key}={value} from {resume_from}")
         return
-    task = build.build_task(
-        cfg, datamodule, dataclasses.replace(transformed, net=copy.deepcopy(transformed.net))
-    )
-    require(
-        task.automatic_optimization,
-        "tune",
-        f"{type(task).__name__} steps its own optimizers; Lightning's Tuner needs automatic optimization",
-    )
-    # A single device: the batch-size finder refuses distributed strategies, and a suggestion is per device.
-    trainer = build.build_trainer(cfg, [], [], max_epochs=-1, devices=1, num_nodes=1, strategy="auto")
-    with isolate_rng():
-        # The other keys of conf/tune/*.yaml are the Tuner method's own arguments.
-        options = {k: v for k, v in spec.items() if k not in ("finder", "apply")}
-        found = find(options, trainer, task, datamodule, Path(cfg.paths.output_dir))
+    found = _run_finder(cfg, spec, find, datamodule, transformed)
     configured, suggestion = OmegaConf.select(cfg, key), found["suggestion"]
     applied = spec.apply and suggestion is not None
     _apply(cfg, datamodule, key, suggestion if applied else configured)
@@ -85,6 +66,23 @@ def tune_before_fit(
         console.console.print(
             f"tune={spec.finder}: suggested {key}={suggestion:.4g} (configured {configured}); {verdict}"
         )
+
+
+def _run_finder(cfg: DictConfig, spec: DictConfig, find, datamodule, transformed: NetTransform) -> dict:
+    """``find`` on a task around a copy of the net and a trainer of their own; the random streams put back."""
+    task = build.build_task(
+        cfg, datamodule, dataclasses.replace(transformed, net=copy.deepcopy(transformed.net))
+    )
+    require(
+        task.automatic_optimization,
+        "tune",
+        f"{type(task).__name__} steps its own optimizers; Lightning's Tuner needs automatic optimization",
+    )
+    # A single device: the batch-size finder refuses distributed strategies, and a suggestion is per device.
+    trainer = build.build_trainer(cfg, [], [], max_epochs=-1, devices=1, num_nodes=1, strategy="auto")
+    options = {k: v for k, v in spec.items() if k not in ("finder", "apply")}  # the Tuner method's arguments
+    with isolate_rng():
+        return find(options, trainer, task, datamodule, Path(cfg.paths.output_dir))
 
 
 def _apply(cfg: DictConfig, datamodule, key: str, value) -> None:
