@@ -96,6 +96,23 @@ def test_a_net_that_fixes_its_batch_size_is_refused_in_one_line(make_cfg, capsys
     )
 
 
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            ["ckpt_path=x.ckpt", "format=pickle"],
+            "error: format: must be one of onnx, torchscript, safetensors",
+        ),
+        (["ckpt_path=run/checkpoints/estimator.skops"], "error: ckpt_path: an estimator run (trees"),
+    ],
+)
+def test_what_cannot_be_exported_is_refused_in_one_line(make_cfg, capsys, overrides, expected):
+    with pytest.raises(SystemExit) as exit_info:
+        export(make_cfg(overrides, config_name="export"))
+    message = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 1 and len(message.splitlines()) == 1 and message.startswith(expected)
+
+
 # Refused, each for the reason its one line names (docs/trainer_features.md lists them).
 ONNX_REFUSED = {"bm", "deconv", "dnc", "esn", "ft_transformer", "hopfield", "lsm", "mixer", "ntm", "tabm"}
 

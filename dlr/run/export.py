@@ -26,6 +26,7 @@ from dlr.quant.export import plain_tensors
 from dlr.quant.export import save as save_safetensors
 from dlr.run.context import NOTHING_TO_RESUME, RunContext, run_recorded
 from dlr.run.evaluate import rebuild_run
+from dlr.tabular.estimator_file import is_estimator_file
 
 SUFFIXES = {"onnx": "onnx", "torchscript": "pt", "safetensors": "safetensors"}
 
@@ -37,6 +38,11 @@ def export(cfg: DictConfig) -> dict | None:
 
 def _export(cfg: DictConfig, context: RunContext) -> dict:
     require(cfg.format in SUFFIXES, "format", f"must be one of {', '.join(SUFFIXES)}, got {cfg.format!r}")
+    require(
+        not is_estimator_file(cfg.ckpt_path),
+        "ckpt_path",
+        "an estimator run (trees, boosting, TabPFN) has no net to export: its estimator.skops is the model",
+    )
     with open_dict(cfg):  # exporters capture the eager net; a compiled call would hide it from them
         cfg.overrides = OmegaConf.merge(cfg.overrides or {}, {"compile": False})
     run = rebuild_run(cfg, context.run_dir)
