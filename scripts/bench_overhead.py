@@ -1,6 +1,6 @@
 """Framework overhead: dlr's real training path against a hand-written PyTorch loop, same MLP, data and steps.
 
-    python scripts/bench_overhead.py [--widths 16 100 300] [--epochs 20] [--repeats 3]
+    python scripts/bench_overhead.py [--widths 16 100 300] [--epochs 20] [--repeats 3] [--compile]
 
 Both sides train the same MLP on the same MNIST-1D tensors with AdamW at the same batch size for the same
 number of steps. The hand loop slices shuffled tensors; dlr goes through ``dlr.run.train.train`` with its default
@@ -10,6 +10,8 @@ samples/s of each and their ratio (dlr / hand; 1.0 means no overhead), for dlr's
 (``data.batches_per_step=auto``: 32 batches per Lightning step here) and for one batch per Lightning step.
 This machine's speed drifts by tens of percent between seconds, so each dlr run is paired with a hand-loop
 run just before it; the ratio is the median over ``repeats`` pairs, with their range.
+``--compile`` adds each setting with ``compile=true``: its ``fit_s`` includes compiling (inductor's on-disk
+cache makes repeats after the first cheaper), as a user's run pays it.
 """
 
 import argparse
@@ -31,11 +33,10 @@ from dlr.run.train import train  # noqa: E402
 from dlr.tasks.from_config import build_datamodule, build_task  # noqa: E402
 
 
-def overrides(width: int, epochs: int, batches_per_step: str) -> list[str]:
+def overrides(width: int, epochs: int) -> list[str]:
     return [
         f"width={width}",
         f"trainer.max_epochs={epochs}",
-        f"data.batches_per_step={batches_per_step}",
         "trainer.limit_val_batches=0",
         "trainer.num_sanity_val_steps=0",
         "test=false",
@@ -84,20 +85,23 @@ def main() -> None:
     parser.add_argument(
         "--batches-per-step", nargs="+", default=["auto", "1"], help="data.batches_per_step values"
     )
+    parser.add_argument("--compile", action="store_true", help="also each of them with compile=true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = {"epochs": args.epochs, "threads": torch.get_num_threads(), "widths": {}}
+    # Each variant: its name in the JSON and its extra overrides.
+    variants = {f"batches_per_step_{k}": [f"data.batches_per_step={k}"] for k in args.batches_per_step}
+    if args.compile:
+        variants.update(
+            {f"{name}_compiled": [*extra, "compile=true"] for name, extra in list(variants.items())}
+        )
     with tempfile.TemporaryDirectory() as tmp, console.to_stderr():
         for width in args.widths:
-            hand, ours, ratios = (
-                [],
-                {k: [] for k in args.batches_per_step},
-                {k: [] for k in args.batches_per_step},
-            )
+            hand, ours, ratios = [], {k: [] for k in variants}, {k: [] for k in variants}
             for repeat in range(args.repeats):
-                for k in args.batches_per_step:
-                    run_dir = Path(tmp) / f"w{width}_k{k}_{repeat}"
-                    cfg = compose_config(overrides(width, args.epochs, k), run_dir, log_dir=tmp)
+                for k, extra in variants.items():
+                    run_dir = Path(tmp) / f"w{width}_{k}_{repeat}"
+                    cfg = compose_config([*overrides(width, args.epochs), *extra], run_dir, log_dir=tmp)
                     seconds, samples = hand_loop_seconds(
                         cfg, args.epochs
                     )  # right before, on the same machine state
@@ -105,8 +109,8 @@ def main() -> None:
                     ours[k].append(samples / dlr_seconds(cfg))
                     ratios[k].append(ours[k][-1] / hand[-1])
             row = {"hand_samples_per_s": round(median(hand))}
-            for k in args.batches_per_step:
-                row[f"dlr_batches_per_step_{k}"] = {
+            for k in variants:
+                row[f"dlr_{k}"] = {
                     "samples_per_s": round(median(ours[k])),
                     "ratio": round(median(ratios[k]), 3),
                     "ratio_range": [round(min(ratios[k]), 3), round(max(ratios[k]), 3)],

@@ -6,8 +6,9 @@ from omegaconf import OmegaConf
 
 from dlr.config.compose import CONF_DIR
 
-# What the trained net was and how its run went: eval rebuilds these from the checkpoint's stored config.
-FROM_THE_CHECKPOINT = {"width", "depth", "train", "test"}
+# What the trained net was and how its run went (compile: whether its net ran compiled): eval rebuilds these
+# from the checkpoint's stored config.
+FROM_THE_CHECKPOINT = {"width", "depth", "train", "test", "compile"}
 
 
 def top_level_values(config_name: str) -> dict:

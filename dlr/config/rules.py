@@ -189,6 +189,7 @@ TOP_LEVEL: dict[str, Rule] = {
     "depth": COUNT,
     "torch_threads": integer_at_least(1, nullable=True, also=("auto",)),
     "resume_sweep": one_of(True, False),
+    "compile": one_of(True, False),
     # predict.py's
     "batch_size": COUNT,
     "split": one_of("train", "val", "test"),

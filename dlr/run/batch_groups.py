@@ -55,6 +55,7 @@ GROUP_SAFE_CALLBACKS = frozenset(
         "dlr.run.checkpoints.last.LastCheckpoint",
         "dlr.run.callbacks.progress.StepProgressBar",
         "dlr.run.callbacks.finite_loss.FiniteLossGuard",
+        "dlr.run.callbacks.ema.ExponentialMovingAverage",  # updates on every optimizer step (a step hook)
         "dlr.run.callbacks.pictures.PicturesToLoggers",
         "dlr.run.batch_groups.OptimizerStepAxis",
         "dlr.quant.memory.MemoryMonitor",  # measures after the first optimizer step, and the peak at fit's end

@@ -27,6 +27,7 @@ from dlr.run.callbacks.finite_loss import FiniteLossGuard
 from dlr.run.checkpoints.resume import Resume, resolve_resume
 from dlr.run.context import RunContext
 from dlr.run.signals import STOPS, RunInterrupted
+from dlr.run.tune import tune_before_fit
 from dlr.tasks import from_config
 from dlr.tasks.base import Task
 
@@ -77,6 +78,7 @@ def prepare(cfg: DictConfig, context: RunContext, resume: Resume | None) -> Prep
     datamodule = build_data(cfg, context.run_dir)
     quant_plan = QuantPlan(cfg, instantiate(cfg.quantization, _convert_="all"))
     transformed = build.transform_net(cfg, datamodule, quant_plan, context.run_dir)
+    tune_before_fit(cfg, datamodule, transformed, context.record, resume.checkpoint if resume else None)
     # val_fraction=0 means no validation at all: never the test split, and no checkpoint chosen on it.
     validation = getattr(datamodule, "has_validation", True)
     callbacks = [*build.build_callbacks(cfg, validation), FiniteLossGuard(), *transformed.callbacks]

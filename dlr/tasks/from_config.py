@@ -14,6 +14,7 @@ from torch import nn
 from dlr.config.stored_config import upgraded
 from dlr.data.base import TensorDataModule
 from dlr.errors import require
+from dlr.nets.compiled import compiled
 from dlr.quant.methods import Quantization
 from dlr.quant.precision import with_eps
 from dlr.transfer.checkpoint_file import check_fits
@@ -64,7 +65,7 @@ def build_task(
     # The task's arguments are live objects and the config itself, which Hydra must not instantiate again.
     make_task = instantiate(cfg.model.task, _partial_=True, _convert_="all")
     return make_task(
-        net=transformed.net,
+        net=compiled(transformed.net, cfg),  # compile=true: in place, state-dict keys unchanged
         optimizer=with_eps(optimizer, cfg.precision.optimizer_eps),
         scheduler=scheduler,
         data_info=datamodule.describe(),

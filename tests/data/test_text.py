@@ -19,7 +19,9 @@ def test_no_story_is_in_both_train_and_test(make_cfg):
     """The corpus holds 129 stories twice, some as edited copies; one article per title is kept. A row of
     32 token ids starts with the title, so distinct rows are distinct stories: every row of the corpus is
     unique, and none of the test split's is in the train or validation split."""
-    datamodule = from_config.build_datamodule(make_cfg(["data=bbc_news", "model=minilm", "data.max_length=32"]))
+    datamodule = from_config.build_datamodule(
+        make_cfg(["data=bbc_news", "model=minilm", "data.max_length=32"])
+    )
     rows = {
         name: [tuple(row.tolist()) for row in getattr(datamodule, name).x]
         for name in ("train", "val", "test")
