@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 
 from dlr import console
 from dlr.config.validation import validate_config
+from dlr.device import announce as announce_device
 from dlr.errors import ConfigError
 from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics
@@ -57,6 +58,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         from dlr.run.estimator import fit_estimator  # scikit-learn: only for the runs that use it
 
         return fit_estimator(cfg, context)
+    device = announce_device(cfg.trainer)  # the Trainer's own choice, in the first lines and the record
     # One direction: data, net, its transforms (transfer, then quantization), trainer, then the task, once.
     datamodule = build.build_datamodule(cfg)
     quant_plan = QuantPlan(cfg, instantiate(cfg.quantization, _convert_="all"))
@@ -112,6 +114,7 @@ def _train(cfg: DictConfig, context: RunContext, resume_from: Path | None = None
         resumed_from=str(ckpt_path) if ckpt_path else None,
         best_checkpoint=best,
         timing=timing,
+        device=device,
         # what ran: Lightning substitutes some requests (16-mixed on CPU runs bf16-mixed)
         precision={"requested": str(cfg.trainer.precision), "ran": str(trainer.precision)},
     )
