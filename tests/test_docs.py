@@ -72,7 +72,7 @@ BUDGET: list[tuple[str, list[str]]] = [
             "tabular_benchmark.structures.sequence.nets=[lstm]",
         ],
     ),
-    (r"experiment=bbc_", ["data.n_per_class=4", "data.max_length=16"]),
+    (r"experiment=bbc_|data=bbc_news", ["data.n_per_class=4", "data.max_length=16"]),
     (
         r"experiment=transfer_study",
         [
@@ -104,6 +104,7 @@ SKIPPED: dict[str, str] = {
     r"launcher=submitit_slurm": "needs a SLURM cluster (sbatch and a partition)",
     r"gpu_checks\.sh": "needs a GPU",
     r"^wandb sync": "needs network and a W&B account",
+    r"model\.net\.source=google/|model\.net\.pretrained=true": "downloads weights from the Hugging Face Hub",
 }
 
 PLACEHOLDER_GLOBS = {"<benchmark run dir>": "outputs/runs/*/*"}
