@@ -20,6 +20,7 @@ from dlr.quant.plan import QuantPlan
 from dlr.quant.precision import with_eps
 from dlr.run.callbacks.pictures import PicturesToLoggers
 from dlr.run.checkpoints.find import resolve_checkpoint
+from dlr.run.loggers import wandb_mode
 from dlr.tasks.base import Task
 from dlr.transforms import NetTransform
 
@@ -156,6 +157,7 @@ def build_loggers(cfg: DictConfig, run_dir: str, sweep_name: str | None) -> list
             run_id = spec.get("id") or resumed_wandb_id(cfg, run_dir)
             spec = {
                 **spec,
+                **wandb_mode.logger_options(spec),  # online when logged in, else offline; one line says which
                 "name": spec.get("name") or job_name(cfg, run_dir),
                 "group": spec.get("group") or sweep_name,
                 "settings": spec.get("settings") or {"quiet": True},
