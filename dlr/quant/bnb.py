@@ -85,10 +85,11 @@ def _four_bit_layer(linear: nn.Linear, mode: str, dtype: torch.dtype, device: st
         compress_statistics=double,
         quant_type=quant_type,
     )
-    if linear.out_features % 32:
-        # bitsandbytes 0.50 repacks a 4-bit weight for AVX512-BF16 CPUs at the first no-grad forward in eval
-        # mode, and asserts there that out_features is a multiple of 32: such a layer keeps the plain path.
-        layer.support_avx512bf16_for_cpu = False
+    # bitsandbytes 0.50 repacks a 4-bit weight for AVX512-BF16 CPUs at the first no-grad forward in eval mode
+    # (asserting there that out_features is a multiple of 32) and keeps the packed kernel when training resumes,
+    # whose in-place bias add fails once anything below the layer trains (a ViT's LayerNorms after validation).
+    # Every layer keeps the plain path, which trains and evaluates alike.
+    layer.support_avx512bf16_for_cpu = False
     layer.weight = bnb.nn.Params4bit(
         linear.weight.detach().clone(),
         requires_grad=False,

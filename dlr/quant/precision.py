@@ -7,17 +7,15 @@ import torch
 from omegaconf import DictConfig
 
 from dlr import console
+from dlr.device import accelerator_type
 from dlr.errors import require
 
 PRECISIONS = ("64-true", "32-true", "bf16-mixed", "bf16-true", "16-mixed", "16-true")
 
 
 def accelerator_of(cfg: DictConfig) -> str:
-    """``cpu`` or ``cuda``: what Lightning's ``auto`` would pick, resolved the same way."""
-    name = str(cfg.trainer.accelerator)
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return "cuda" if name in ("gpu", "cuda") else name
+    """``cpu``, ``cuda``, ``mps`` or ``tpu``: where the Trainer built from ``cfg.trainer`` runs."""
+    return accelerator_type(cfg.trainer.accelerator)
 
 
 def check_precision(cfg: DictConfig) -> str:

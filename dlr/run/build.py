@@ -18,6 +18,7 @@ from dlr.quant.plan import QuantPlan
 from dlr.records import optimized_value
 from dlr.run.callbacks.pictures import PicturesToLoggers
 from dlr.run.checkpoints.io import CheckedCheckpointIO
+from dlr.run.loggers import wandb_mode
 from dlr.tasks.from_config import build_net
 from dlr.transforms import NetTransform
 
@@ -92,6 +93,7 @@ def build_loggers(
             run_id = spec.get("id") or resumed_wandb_id
             spec = {
                 **spec,
+                **wandb_mode.logger_options(spec),  # online when logged in, else offline; one line says which
                 "name": spec.get("name") or job_name(cfg, run_dir),
                 "group": spec.get("group") or sweep_name,
                 "settings": spec.get("settings") or {"quiet": True},

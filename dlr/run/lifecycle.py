@@ -20,6 +20,7 @@ from omegaconf import DictConfig
 
 from dlr import console
 from dlr.data.base import TensorDataModule
+from dlr.device import announce as announce_device
 from dlr.quant.plan import QuantPlan
 from dlr.records import scalar_metrics
 from dlr.run import batch_groups, build
@@ -41,6 +42,8 @@ class Prepared:
     task: Task
     quant_plan: QuantPlan
     resume: Resume | None
+    #: The device the trainer runs on (name, memory), as Lightning's own choice makes it.
+    device: dict
 
 
 @dataclass
@@ -75,6 +78,7 @@ def build_data(cfg: DictConfig, run_dir: str) -> TensorDataModule:
 
 
 def prepare(cfg: DictConfig, context: RunContext, resume: Resume | None) -> Prepared:
+    device = announce_device(cfg.trainer)  # in the first lines, and in the record
     datamodule = build_data(cfg, context.run_dir)
     quant_plan = QuantPlan(cfg, instantiate(cfg.quantization, _convert_="all"))
     transformed = build.transform_net(cfg, datamodule, quant_plan, context.run_dir)
@@ -91,7 +95,7 @@ def prepare(cfg: DictConfig, context: RunContext, resume: Resume | None) -> Prep
     quant_plan.announce_estimate(task)
     _announce(trainer, task)
     quant_plan.log_estimate(trainer)
-    return Prepared(cfg, context, datamodule, trainer, task, quant_plan, resume)
+    return Prepared(cfg, context, datamodule, trainer, task, quant_plan, resume, device)
 
 
 def fit_and_test(prepared: Prepared) -> Fitted:
@@ -133,6 +137,7 @@ def record(prepared: Prepared, fitted: Fitted) -> dict:
         resumed_from=str(prepared.resume.checkpoint) if prepared.resume else None,
         best_checkpoint=best,
         timing=fitted.timing,
+        device=prepared.device,
         # what ran: Lightning substitutes some requests (16-mixed on CPU runs bf16-mixed)
         precision={"requested": str(cfg.trainer.precision), "ran": str(trainer.precision)},
     )
