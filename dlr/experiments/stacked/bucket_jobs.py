@@ -11,6 +11,7 @@ from hydra.types import TaskFunction
 from omegaconf import DictConfig
 
 from dlr import console
+from dlr.device import accelerator_type
 from dlr.experiments.stacked.members import Member, finish_member, prepare_member
 from dlr.experiments.stacked.plan import trained_epochs
 from dlr.experiments.stacked.train import train_bucket
@@ -28,12 +29,6 @@ def run_bucket(
     return returns
 
 
-def device_of(accelerator: str) -> torch.device:
-    if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda")
-    return torch.device("cpu" if accelerator == "auto" else accelerator)
-
-
 def _train_and_record(members: list[Member], returns: list[JobReturn]) -> None:
     """Train the bucket's members as one stack, record each as its own run, its value in its job's return."""
     cfg, epochs = members[0].cfg, trained_epochs(members[0].cfg)
@@ -43,7 +38,7 @@ def _train_and_record(members: list[Member], returns: list[JobReturn]) -> None:
             [m.datamodule for m in members],
             epochs=epochs,
             validate=epochs > 0 and cfg.trainer.get("limit_val_batches") != 0,  # as a solo run does
-            device=device_of(str(cfg.trainer.accelerator)),
+            device=torch.device(accelerator_type(cfg.trainer.accelerator)),  # the solo run's
         )
     except Exception as error:  # the bucket's members fail; the sweep's other buckets go on
         for member in members:
