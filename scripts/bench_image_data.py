@@ -41,8 +41,8 @@ from dlr import console  # noqa: E402
 from dlr.config.compose import compose_config  # noqa: E402
 from dlr.data import augment  # noqa: E402
 from dlr.data.loader import epoch_order  # noqa: E402
-from dlr.run.build import build_datamodule, build_task  # noqa: E402
 from dlr.run.train import train  # noqa: E402
+from dlr.tasks.from_config import build_datamodule, build_task  # noqa: E402
 
 
 def write_cifar10(root: Path, seed: int = 0) -> None:

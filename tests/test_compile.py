@@ -18,11 +18,12 @@ from dlr.run import build
 from dlr.run.evaluate import evaluate
 from dlr.run.predict import predict
 from dlr.run.train import train
+from dlr.tasks import from_config
 from tests.conftest import FAST
 
 SMALL = [*FAST, "data.num_samples=1000", "data.batch_size=32"]  # 23 batches an epoch: groups of 32 batches
 LOSSES = ("train/loss", "val/loss", "test/loss")
-BUILD_NET = build.build_net
+BUILD_NET = from_config.build_net
 
 
 class TracedByDynamo:

@@ -13,10 +13,10 @@ from safetensors import safe_open
 
 from dlr.config.compose import compose_config, zoo_torch_models
 from dlr.errors import ConfigError
-from dlr.run import build
 from dlr.run.evaluate import rebuild_run
 from dlr.run.export import export, write_onnx
 from dlr.run.train import train
+from dlr.tasks import from_config
 from tests.conftest import FAST
 
 TRAIN = [
@@ -124,8 +124,8 @@ def test_every_zoo_net_exports_to_onnx_within_1e_4_or_is_refused_in_one_line(tmp
         cfg = compose_config(
             [f"model={name}", *overrides], tmp_path / name, data_dir=data_dir, log_dir=tmp_path
         )
-        datamodule = build.build_datamodule(cfg)
-        task = build.build_task(cfg, datamodule).eval()
+        datamodule = from_config.build_datamodule(cfg)
+        task = from_config.build_task(cfg, datamodule).eval()
         try:
             checked = write_onnx(
                 task, datamodule.test.x, tmp_path / f"{name}.onnx", options, f"model={name}", {}

@@ -10,8 +10,8 @@ import torch
 from PIL import Image
 
 from dlr.errors import ConfigError
-from dlr.run import build
 from dlr.run.train import train
+from dlr.tasks import from_config
 from tests.conftest import FAST, run_cli
 from tests.data.image_formats import class_images, write_image_folder
 from tests.data.user_files import write_text_csv
@@ -36,7 +36,7 @@ def test_a_save_to_disk_folder_gives_its_splits_class_names_and_images(make_cfg,
     datasets.DatasetDict({"train": image_rows(30), "test": image_rows(12, seed=1)}).save_to_disk(
         tmp_path / "pets"
     )
-    datamodule = build.build_datamodule(hf_cfg(make_cfg, tmp_path / "pets"))
+    datamodule = from_config.build_datamodule(hf_cfg(make_cfg, tmp_path / "pets"))
     assert datamodule.class_names == ["cat", "dog", "fox"] and datamodule.input_shape == (3, 16, 16)
     images, labels = class_images(12, 3, 3, 16, seed=1)
     assert datamodule.test.y.tolist() == labels.tolist()
@@ -52,7 +52,7 @@ def test_a_parquet_file_is_split_by_test_fraction_and_rescaled(make_cfg, tmp_pat
     cfg = hf_cfg(
         make_cfg, tmp_path / "pets.parquet", "data.image_size=8", "data.channels=1", "augment=flip_crop"
     )
-    datamodule = build.build_datamodule(cfg)
+    datamodule = from_config.build_datamodule(cfg)
     assert datamodule.input_shape == (1, 8, 8) and len(datamodule.test.x) == 8
     assert datamodule.describe()["augment"] == "flip_crop"
 
@@ -62,7 +62,7 @@ def test_a_folder_of_images_loads_through_the_library_and_streams(make_cfg, tmp_
     cfg = hf_cfg(
         make_cfg, tmp_path / "pets", "data.streaming=true", "data.num_workers=1", "data.image_size=12"
     )
-    datamodule = build.build_datamodule(cfg)
+    datamodule = from_config.build_datamodule(cfg)
     assert datamodule.describe()["data_path"] == "streaming" and datamodule.class_names == [
         "class_0",
         "class_1",
@@ -84,7 +84,7 @@ def test_a_cnn_learns_an_hf_image_set(make_cfg, tmp_path):
 def test_a_csv_of_texts_becomes_token_ids_of_the_models_tokenizer(make_cfg, tmp_path):
     write_text_csv(tmp_path / "news.csv")
     options = ["data.text_column=text", "data.label_column=topic", "data.max_length=12", "model=minilm"]
-    datamodule = build.build_datamodule(hf_cfg(make_cfg, tmp_path / "news.csv", *options))
+    datamodule = from_config.build_datamodule(hf_cfg(make_cfg, tmp_path / "news.csv", *options))
     assert datamodule.data_kind == "text" and datamodule.input_shape == (12,)
     assert datamodule.class_names == ["sport", "tech"] and datamodule.train.x[:, 0].eq(101).all()  # [CLS]
     assert datamodule.train.x.dtype == torch.long and len(datamodule.test.x) == 8
@@ -105,7 +105,7 @@ def test_augmenting_text_is_refused_in_one_line(make_cfg, capsys, tmp_path):
 def test_a_missing_column_names_the_columns(make_cfg, tmp_path):
     image_rows(10).to_parquet(tmp_path / "pets.parquet")
     with pytest.raises(ConfigError, match="data.label_column: 'kind' is not a column; columns: image, label"):
-        build.build_datamodule(hf_cfg(make_cfg, tmp_path / "pets.parquet", "data.label_column=kind"))
+        from_config.build_datamodule(hf_cfg(make_cfg, tmp_path / "pets.parquet", "data.label_column=kind"))
 
 
 def test_an_uncached_hub_id_offline_is_one_line_with_a_failed_record(tmp_path):

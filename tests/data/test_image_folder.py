@@ -7,8 +7,8 @@ import torch
 from PIL import Image
 
 from dlr.errors import ConfigError
-from dlr.run import build
 from dlr.run.train import train
+from dlr.tasks import from_config
 from tests.conftest import FAST
 from tests.data.image_formats import class_images, write_image_folder
 
@@ -19,7 +19,7 @@ def folder_cfg(make_cfg, path, *extra: str):
 
 def test_a_folder_of_class_folders_is_read_with_its_class_names_and_a_seeded_test_split(make_cfg, tmp_path):
     write_image_folder(tmp_path / "pets", per_class=10, classes=3)
-    datamodule = build.build_datamodule(folder_cfg(make_cfg, tmp_path / "pets"))
+    datamodule = from_config.build_datamodule(folder_cfg(make_cfg, tmp_path / "pets"))
     assert datamodule.class_names == ["class_0", "class_1", "class_2"] and datamodule.num_classes == 3
     assert datamodule.input_shape == (3, 20, 20) and len(datamodule.test.x) == 6
     assert len(datamodule.train.x) + len(datamodule.val.x) == 24
@@ -28,7 +28,7 @@ def test_a_folder_of_class_folders_is_read_with_its_class_names_and_a_seeded_tes
 def test_pixels_are_the_written_images_centre_cropped(make_cfg, tmp_path):
     write_image_folder(tmp_path / "pets", per_class=4, classes=2, size=20)
     cfg = folder_cfg(make_cfg, tmp_path / "pets", "data.val_fraction=0", "data.test_fraction=0.5")
-    datamodule = build.build_datamodule(cfg)
+    datamodule = from_config.build_datamodule(cfg)
     images, labels = class_images(8, 2, 3, 20)  # written 20 x 24, edge-padded by 2 on each side
     stats = datamodule.describe()["normalization"]
     mean, std = (torch.tensor(stats[k]).view(1, -1, 1, 1) for k in ("mean", "std"))
@@ -40,7 +40,7 @@ def test_pixels_are_the_written_images_centre_cropped(make_cfg, tmp_path):
 def test_train_and_test_folders_are_the_splits_and_a_csv_lists_images(make_cfg, tmp_path):
     write_image_folder(tmp_path / "split" / "train", per_class=6, classes=2)
     write_image_folder(tmp_path / "split" / "test", per_class=3, classes=2, seed=1)
-    by_folders = build.build_datamodule(folder_cfg(make_cfg, tmp_path / "split"))
+    by_folders = from_config.build_datamodule(folder_cfg(make_cfg, tmp_path / "split"))
     assert len(by_folders.test.x) == 6 and len(by_folders.train.x) + len(by_folders.val.x) == 12
     rows = [
         (str(p.relative_to(tmp_path / "split")), p.parent.name)
@@ -50,7 +50,7 @@ def test_train_and_test_folders_are_the_splits_and_a_csv_lists_images(make_cfg, 
     cfg = folder_cfg(
         make_cfg, tmp_path / "split" / "labels.csv", "data.path_column=file", "data.label_column=kind"
     )
-    by_csv = build.build_datamodule(cfg)
+    by_csv = from_config.build_datamodule(cfg)
     assert (
         by_csv.class_names == ["class_0", "class_1"]
         and len(by_csv.test.x) + len(by_csv.train.x) + len(by_csv.val.x) == 18
@@ -62,23 +62,23 @@ def test_grey_images_give_one_channel_and_a_folder_without_classes_is_refused(ma
         (tmp_path / "grey" / label).mkdir(parents=True)
         for i in range(5):
             Image.new("L", (16, 16), color=40 * i).save(tmp_path / "grey" / label / f"{i}.png")
-    assert build.build_datamodule(folder_cfg(make_cfg, tmp_path / "grey")).input_shape == (1, 20, 20)
+    assert from_config.build_datamodule(folder_cfg(make_cfg, tmp_path / "grey")).input_shape == (1, 20, 20)
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match="data.path: Couldn't find any class folder in"):
-        build.build_datamodule(folder_cfg(make_cfg, tmp_path / "empty"))
+        from_config.build_datamodule(folder_cfg(make_cfg, tmp_path / "empty"))
 
 
 def test_decoded_images_are_cached_and_a_changed_file_is_decoded_again(make_cfg, tmp_path):
     write_image_folder(tmp_path / "pets", per_class=5, classes=2)
     cfg = folder_cfg(make_cfg, tmp_path / "pets", f"data.data_dir={tmp_path / 'data'}")
-    build.build_datamodule(cfg)
+    from_config.build_datamodule(cfg)
     first = list((tmp_path / "data" / "decoded").glob("files_*.pt"))
-    build.build_datamodule(cfg)
+    from_config.build_datamodule(cfg)
     assert (
         list((tmp_path / "data" / "decoded").glob("files_*.pt")) == first and len(first) == 2
     )  # train, test
     Image.new("RGB", (20, 24), color=(255, 0, 0)).save(tmp_path / "pets" / "class_0" / "0.png")
-    build.build_datamodule(cfg)
+    from_config.build_datamodule(cfg)
     assert len(list((tmp_path / "data" / "decoded").glob("files_*.pt"))) > 2
 
 

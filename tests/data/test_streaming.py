@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from dlr.run import build
 from dlr.run.train import train
+from dlr.tasks import from_config
 from tests.data.image_formats import write_mnist
 from tests.test_resume_exact import COMMON, resume_and_compare
 
@@ -30,12 +30,12 @@ def mnist(root, *extra: str) -> list[str]:
 
 
 def first_epoch(make_cfg, overrides: list[str]) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    datamodule = build.build_datamodule(make_cfg(overrides))
+    datamodule = from_config.build_datamodule(make_cfg(overrides))
     return [tuple(batch) for batch in datamodule.train_dataloader()]
 
 
 def test_a_set_over_the_memory_budget_streams_through_a_dataloader_with_workers(make_cfg, mnist_root, capsys):
-    datamodule = build.build_datamodule(
+    datamodule = from_config.build_datamodule(
         make_cfg(mnist(mnist_root, "data.memory_budget_gb=0.0001", "data.num_workers=2"))
     )
     assert (

@@ -12,7 +12,7 @@ import torch
 from torchvision import datasets
 
 from dlr.errors import ConfigError
-from dlr.run import build
+from dlr.tasks import from_config
 from tests.conftest import run_cli
 from tests.data.image_formats import (
     cifar_files,
@@ -74,7 +74,7 @@ def tiny_cfg(make_cfg, name: str, root: Path, *extra: str):
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist", "kmnist", "cifar10", "cifar100", "svhn"])
 def test_each_set_reads_its_real_format_into_normalised_images(make_cfg, tmp_path, monkeypatch, name):
     write_tiny_set(name, tmp_path / "root", monkeypatch)
-    datamodule = build.build_datamodule(tiny_cfg(make_cfg, name, tmp_path / "root"))
+    datamodule = from_config.build_datamodule(tiny_cfg(make_cfg, name, tmp_path / "root"))
     channels = 1 if "mnist" in name else 3
     size = 28 if "mnist" in name else 32
     images, labels = class_images(
@@ -97,12 +97,14 @@ def test_each_set_reads_its_real_format_into_normalised_images(make_cfg, tmp_pat
 def test_base_datamodule_options_apply_to_an_image_set(make_cfg, tmp_path, monkeypatch):
     write_tiny_set("mnist", tmp_path / "root", monkeypatch)
     options = ["data.classes=[3,5]", "data.n_per_class=4", "data.label_noise=0.5", "data.val_fraction=0.2"]
-    datamodule = build.build_datamodule(tiny_cfg(make_cfg, "mnist", tmp_path / "root", *options))
+    datamodule = from_config.build_datamodule(tiny_cfg(make_cfg, "mnist", tmp_path / "root", *options))
     assert datamodule.num_classes == 2 and datamodule.class_names == ["3 - three", "5 - five"]
     assert len(datamodule.train.x) == 8 and set(datamodule.test.y.tolist()) == {0, 1}
     assert len(datamodule.noisy_indices) == 4
     folds = [
-        build.build_datamodule(tiny_cfg(make_cfg, "mnist", tmp_path / "root", "cv.folds=3", f"cv.fold={k}"))
+        from_config.build_datamodule(
+            tiny_cfg(make_cfg, "mnist", tmp_path / "root", "cv.folds=3", f"cv.fold={k}")
+        )
         for k in range(3)
     ]
     assert sum(len(f.val.x) for f in folds) == 120  # the 3 validation folds cover the training file once
@@ -113,10 +115,10 @@ def test_decoded_images_are_cached_and_read_back_without_the_torchvision_class(
 ):
     write_tiny_set("cifar10", tmp_path / "root", monkeypatch)
     cfg = tiny_cfg(make_cfg, "cifar10", tmp_path / "root", f"data.data_dir={tmp_path / 'data'}")
-    first = build.build_datamodule(cfg)
+    first = from_config.build_datamodule(cfg)
     (cache,) = (tmp_path / "data" / "decoded").glob("cifar10_*.pt")
     monkeypatch.setattr(datasets.CIFAR10, "__init__", None)  # a second read through the class would fail
-    second = build.build_datamodule(cfg)
+    second = from_config.build_datamodule(cfg)
     assert torch.equal(first.train.x, second.train.x) and cache.stat().st_size > 40 * 6 * 3072
 
 
@@ -132,7 +134,7 @@ def test_mnist_downloads_from_the_mirror_checks_and_extracts(make_cfg, tmp_path,
     with serving({}) as server:
         serve_mnist(monkeypatch, server.files, server.url)
         cfg = make_cfg(["data=mnist", f"data.root={tmp_path / 'root'}", "model=cnn"])
-        datamodule = build.build_datamodule(cfg)
+        datamodule = from_config.build_datamodule(cfg)
     raw = tmp_path / "root" / "MNIST" / "raw"
     assert set(server.requests) == set(mnist_files())
     assert (raw / "train-images-idx3-ubyte").read_bytes() == gzip.decompress(
@@ -153,12 +155,12 @@ def test_a_corrupt_cifar_archive_is_refused_then_downloaded_again(make_cfg, tmp_
             ConfigError,
             match=r"data.download: cifar10 from http://127.0.0.1:\d+/cifar-10-python.tar.gz: File not found or corrupted",
         ):
-            build.build_datamodule(cfg)
+            from_config.build_datamodule(cfg)
         assert md5(tmp_path / "root" / "cifar-10-python.tar.gz") != md5_of(
             archive
         )  # the corrupt half, refused
         server.files["cifar-10-python.tar.gz"] = archive
-        datamodule = build.build_datamodule(cfg)
+        datamodule = from_config.build_datamodule(cfg)
     assert md5(tmp_path / "root" / "cifar-10-python.tar.gz") == md5_of(archive)
     assert datamodule.class_names == [f"class_{i}" for i in range(10)] and len(datamodule.test.x) == 40
 
@@ -170,7 +172,7 @@ def test_svhn_downloads_each_split_checked_against_its_md5(make_cfg, tmp_path, m
         {f"{s}_32x32.mat": (staging / f"{s}_32x32.mat").read_bytes() for s in ("train", "test")}
     ) as server:
         use_svhn_sums(monkeypatch, sums, server.url)
-        datamodule = build.build_datamodule(
+        datamodule = from_config.build_datamodule(
             make_cfg(["data=svhn", f"data.root={tmp_path / 'svhn'}", "model=cnn"])
         )
     assert set(server.requests) == {"test_32x32.mat", "train_32x32.mat"}
@@ -199,7 +201,7 @@ def test_download_false_refuses_damaged_files_in_one_line(make_cfg, tmp_path, mo
     with pytest.raises(
         ConfigError, match="data.root: mnist in .*MNIST/raw cannot be read .* and data.download=false"
     ):
-        build.build_datamodule(tiny_cfg(make_cfg, "mnist", tmp_path / "root"))
+        from_config.build_datamodule(tiny_cfg(make_cfg, "mnist", tmp_path / "root"))
 
 
 def test_mnist_gz_files_placed_by_hand_are_checked_and_extracted_without_a_network(
@@ -214,7 +216,7 @@ def test_mnist_gz_files_placed_by_hand_are_checked_and_extracted_without_a_netwo
         datasets.MNIST, "resources", [(name, md5_of(files[name])) for name, _ in datasets.MNIST.resources]
     )
     monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # nothing listens there
-    datamodule = build.build_datamodule(
+    datamodule = from_config.build_datamodule(
         make_cfg(["data=mnist", f"data.root={tmp_path / 'root'}", "model=cnn"])
     )
     assert (raw / "t10k-labels-idx1-ubyte").is_file() and len(datamodule.test.x) == 40
