@@ -104,6 +104,7 @@ SKIPPED: dict[str, str] = {
     r"launcher=submitit_slurm": "needs a SLURM cluster (sbatch and a partition)",
     r"gpu_checks\.sh": "needs a GPU",
     r"^wandb sync": "needs network and a W&B account",
+    r"^wandb (sweep|agent)\b": "needs network and a W&B account: the sweep lives on W&B's server",
 }
 
 PLACEHOLDER_GLOBS = {"<benchmark run dir>": "outputs/runs/*/*"}
