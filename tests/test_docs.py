@@ -125,6 +125,7 @@ SKIPPED: dict[str, str] = {
     r"data\.name=ylecun/mnist": "downloads from the Hugging Face Hub; tests/data/test_hf.py reads the same "
     "kinds of files offline",
     r"model\.net\.source=google/|model\.net\.pretrained=true": "downloads weights from the Hugging Face Hub",
+    r"^wandb (sweep|agent)\b": "needs network and a W&B account: the sweep lives on W&B's server",
 }
 
 PLACEHOLDER_GLOBS = {"<benchmark run dir>": "outputs/runs/*/*"}
