@@ -21,6 +21,11 @@ def test_profile_writes_a_chrome_trace_with_every_step_of_a_group_and_a_top_ops_
     # 720 training samples: 23 batches, one group an epoch; the first warms the profiler up, the second is recorded
     assert sum(e.get("name") == "Optimizer.step#AdamW.step" for e in events) == 23
     assert sum(e.get("name") == "[pl][profile]run_training_batch" for e in events) == 1
-    table = (profile / "fit-profile.txt").read_text()
-    assert "aten::addmm" in table and "Self CPU time total" in table
+    assert any(e.get("name") == "aten::addmm" and e.get("cat") == "cpu_op" for e in events)  # the net's ops
+    table = (profile / "fit-profile.txt").read_text().splitlines()
+    header = next(i for i, line in enumerate(table) if line.strip().startswith("Name"))
+    rows = [line for line in table[header + 2 :] if line.strip() and not line.startswith("-")][:-1]
+    assert len(rows) == 25 and table[-1].startswith(
+        "Self CPU time total"
+    )  # conf/debug/profile.yaml's row_limit
     assert (profile / "test-profile.txt").is_file()
