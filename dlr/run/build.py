@@ -17,7 +17,6 @@ from dlr.patches.lightning_internals import skip_nvml_cuda_check
 from dlr.quant.plan import QuantPlan
 from dlr.records import optimized_value
 from dlr.run.callbacks.pictures import PicturesToLoggers
-from dlr.run.checkpoints.io import CheckedCheckpointIO
 from dlr.run.loggers import wandb_mode
 from dlr.tasks.from_config import build_net
 from dlr.transforms import NetTransform
@@ -129,7 +128,6 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **extra) -> p
         enable_progress_bar=interactive and any(isinstance(c, pl.callbacks.ProgressBar) for c in callbacks),
         enable_model_summary=any(isinstance(c, pl.callbacks.ModelSummary) for c in callbacks),
         enable_checkpointing=any(isinstance(c, pl.callbacks.Checkpoint) for c in callbacks),
-        plugins=[CheckedCheckpointIO()],
         **extra,
     )
     if isinstance(trainer.accelerator, pl.accelerators.CPUAccelerator):
