@@ -6,7 +6,6 @@ import time
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
-
 #: ``<id>@<pid of the launching process>``, inherited by every process the launch starts.
 LAUNCH_VARIABLE = "DLR_LAUNCH_UID"
 
