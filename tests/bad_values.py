@@ -15,6 +15,8 @@ TABLE = [
     (["test=2"], "test: must be true or false, got 2"),
     (["task_name=''"], "task_name: must be a non-empty name, got ''"),
     (["ckpt_path=3"], "ckpt_path: must be null, last or a file path, got 3"),
+    (["data=iris", "cv.folds=1"], "cv.folds: must be an integer >= 2 or null, got 1"),
+    (["data=iris", "cv.folds=-2"], "cv.folds: must be an integer >= 2 or null, got -2"),
     (["+anything=1"], "anything: is not a key any part of dlr reads (added with +)"),
     (["resume_sweep=maybe"], "resume_sweep: must be one of True, False; got 'maybe'"),
     (["+widht=3"], "widht: is not a key any part of dlr reads (added with +); did you mean width?"),
@@ -48,6 +50,15 @@ TABLE = [
     (["trainer.limit_val_batches=-1"], "trainer.limit_val_batches: must be null, a fraction in [0, 1]"),
     (["trainer.num_sanity_val_steps=-2"], "trainer.num_sanity_val_steps: must be an integer >= -1, got -2"),
     (["trainer.gradient_clip_val=-1"], "trainer.gradient_clip_val: must be >= 0, got -1"),
+    (
+        ["trainer.devices=0"],
+        "trainer.devices: must be auto, -1 (all), a count >= 1 or a list of device indices",
+    ),
+    (
+        ["trainer.devices=[]"],
+        "trainer.devices: must be auto, -1 (all), a count >= 1 or a list of device indices",
+    ),
+    (["trainer.accelerator=tpu"], "trainer.accelerator: must be one of auto, cpu, gpu, cuda, mps; got 'tpu'"),
     (
         ["+trainer.accumulate_grad_batches=0"],
         "trainer.accumulate_grad_batches: must be an integer >= 1, got 0",

@@ -174,6 +174,11 @@ BUILT = [
     ),
     (["data.data_dir=/proc/dlr-data", "data.num_samples=300"], "data.data_dir: cannot write /proc/dlr-data/"),
     (["ckpt_path=/proc/dlr-none.ckpt"], "ckpt_path: no such checkpoint file: /proc/dlr-none.ckpt"),
+    # A value no rule knows, refused by the constructor it reaches: the config node and the constructor's reason.
+    (
+        ["+trainer.strategy=foo"],
+        "trainer: ValueError: You selected an invalid strategy name: `strategy='foo'`.",
+    ),
     (
         ["cv.folds=3", "cv.fold=5"],
         "cv.fold: must be null or an integer in [0, cv.folds) with cv.folds set, got 5",

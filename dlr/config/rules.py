@@ -5,6 +5,7 @@ all of them at once, and a new config inherits its checks by naming its keys wel
 """
 
 import math
+import re
 from collections.abc import Callable
 
 from omegaconf import ListConfig
@@ -83,6 +84,15 @@ def fast_dev_run(key: str, value) -> None:
     require(ok, key, f"must be true, false or a batch count >= 0, got {value!r}")
 
 
+def devices(key: str, value) -> None:
+    """Lightning's ``devices``: auto, -1 (all), a count, or the indices of the devices to use."""
+    indices = list(value) if isinstance(value, list | tuple | ListConfig) else None
+    ok = value in ("auto", -1) or (is_integer(value) and value >= 1)
+    ok = ok or (bool(indices) and all(is_integer(index) and index >= 0 for index in indices))
+    ok = ok or (isinstance(value, str) and re.fullmatch(r"\d+(,\d+)*,?", value) is not None)
+    require(ok, key, f"must be auto, -1 (all), a count >= 1 or a list of device indices, got {value!r}")
+
+
 def kernel_size(key: str, value) -> None:
     """One size for every layer, or one per layer (cnn)."""
     sizes = list(value) if isinstance(value, list | tuple | ListConfig) else [value]
@@ -129,6 +139,9 @@ BY_NAME: list[tuple[str, Rule]] = [
     (r"limit_(train|val|test|predict)_batches|overfit_batches", batch_limit),
     (r"mode", one_of("min", "max")),
     (r"fast_dev_run", fast_dev_run),
+    (r"devices", devices),
+    (r"folds", integer_at_least(2, nullable=True)),
+    (r"accelerator", one_of("auto", "cpu", "gpu", "cuda", "mps")),
     (r"group_size", one_of(32, 64, 128, 256, nullable=True)),
     (r"depth", COUNT),
     # data (conf/data)

@@ -24,7 +24,7 @@ from dlr.errors import ConfigError, require
 # The groups whose keys are constructor arguments. An experiment's own nodes (transfer_study,
 # tabular_benchmark, study) hold overrides and search spaces for other runs, which check them when they run.
 RULED_GROUPS = ("data", "model", "optimizer", "scheduler", "trainer", "callbacks", "logger", "precision")
-RULED_GROUPS += ("quantization", "transfer")
+RULED_GROUPS += ("quantization", "transfer", "cv")
 
 # Where a rule's name is ambiguous, the group decides (``mode`` of a callback vs of bitsandbytes).
 SKIP = {"quantization.mode"}

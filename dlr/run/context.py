@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
@@ -123,12 +124,17 @@ class RunContext:
 
     def fail(self, error: BaseException) -> None:
         error = _root_error(error)
-        one_line = isinstance(error, ConfigError | RunFailure | OSError)
+        refused = isinstance(error, InstantiationException) and error.__cause__ is not None
+        one_line = refused or isinstance(error, ConfigError | RunFailure | OSError)
         message = f"{type(error).__name__}: {error}"
         if isinstance(error, ConfigError | RunFailure):
             message = str(error)
         elif isinstance(error, OSError):  # a data or output path that is a file, full, or not writable
             message = self._os_error_line(error)
+        elif (
+            refused
+        ):  # a value no rule knew, refused by the constructor it reached (Lightning's Trainer, ...)
+            message = _refusal_line(error)
         unrecorded = self._finish_quietly(status="failed", error=message)
         console.print_error(message + unrecorded)
         if one_line and not self.multirun:
@@ -165,6 +171,15 @@ def _root_error(error: BaseException) -> BaseException:
             return cause
         cause = cause.__cause__
     return error
+
+
+def _refusal_line(error: InstantiationException) -> str:
+    """The config node whose constructor refused its arguments (Hydra's ``full_key``), and its reason."""
+    while isinstance(error.__cause__, InstantiationException):  # a node nested in another
+        error = error.__cause__
+    key = next((line[10:] for line in str(error).splitlines() if line.startswith("full_key: ")), "config")
+    reason = (str(error.__cause__).strip().splitlines() or [""])[0]
+    return f"{key}: {type(error.__cause__).__name__}: {reason}"
 
 
 def close_experiment_trackers() -> None:
