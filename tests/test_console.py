@@ -34,7 +34,7 @@ def test_config_is_two_lines_and_the_resolved_tree_is_saved(make_cfg, capsys):
     cfg = make_cfg(["model=cnn", "width=64", "trainer.max_epochs=2"])
     print_config_tree(cfg)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("config: data=mnist1d model=cnn ") and "hydra" not in lines[0]
+    assert lines[0].startswith("config: data=mnist1d augment=none model=cnn ") and "hydra" not in lines[0]
     assert lines[1] == "changed: width=64 trainer.max_epochs=2"
     saved = Path(cfg.paths.output_dir) / "config_resolved.yaml"
     assert lines[2] == f"full config: {saved}"

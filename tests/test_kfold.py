@@ -76,6 +76,6 @@ def test_one_fold_is_refused_in_one_line_before_any_training(make_cfg, capsys):
     cfg = make_cfg(["data=iris", "cv.folds=1"])
     with pytest.raises(SystemExit):
         train(cfg, run_folds)
-    assert capsys.readouterr().err.strip() == "error: cv.folds: must be null or >= 2, got 1"
+    assert capsys.readouterr().err.strip() == "error: cv.folds: must be an integer >= 2 or null, got 1"
     assert json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())["status"] == "failed"
     assert not list(Path(cfg.paths.output_dir).glob("fold_*"))

@@ -40,6 +40,7 @@ NOT_RUN = {
     "gpu_stacked_check.py": "tests/experiments/stacked/test_scripts.py runs it on the CPU",
     "aggregate.py": "reads a sweep directory; tests/test_docs.py runs it on a real sweep",
     "dd_sweep.py": "not a script: the sweep command bench_sweep.py and gpu_stacked_check.py share",
+    "wandb_sweep.py": "tests/test_docs.py runs the documented command; tests/test_wandb_sweep.py checks the file it writes",
 }
 
 
