@@ -95,6 +95,8 @@ BUDGET: list[tuple[str, list[str]]] = [
     (r"^python -m pytest", ["--collect-only", "-q"]),
     (r"^python scripts/bench_(inference|training)\.py", ["--width", "256", "--rounds", "1"]),
     (r"^python scripts/memory_generalisation\.py", ["--epochs", "1"]),
+    (r"^python scripts/obstacles\.py", ["--epochs", "1", "--rounds", "1", "--calls", "1"]),
+    (r"^python scripts/obstacles\.py.*model=mlp", ["data.num_samples=500"]),
     (r"^python scripts/bench_sweep\.py", ["--epochs", "1", "--widths", "4,8"]),
     (r"^python scripts/hopfield_capacity\.py", ["--n-units", "64", "--points", "3", "--trials", "1"]),
 ]
@@ -104,7 +106,7 @@ SKIPPED: dict[str, str] = {
     r"launcher=submitit_slurm": "needs a SLURM cluster (sbatch and a partition)",
     r"gpu_checks\.sh": "needs a GPU",
     r"^wandb sync": "needs network and a W&B account",
-    r"model\.net\.source=google/|model\.net\.pretrained=true": "downloads weights from the Hugging Face Hub",
+    r"model(\.net\.source)?=google/|model\.net\.pretrained=true": "downloads weights from the Hugging Face Hub",
 }
 
 PLACEHOLDER_GLOBS = {"<benchmark run dir>": "outputs/runs/*/*"}
