@@ -3,7 +3,10 @@
     OUT=/tmp/out python scripts/gpu_checks.py       (scripts/gpu_checks.sh wraps it with a time limit)
     DRY_RUN=1 python scripts/gpu_checks.py          (compose every check's config, run none)
 
-The checks: every zoo config for a few steps on CUDA; every precision (16-mixed with its grad scaler); every
+The checks: the default run (``accelerator: auto``) landing on CUDA and naming the GPU in its record; hub-style
+models (``model=hf_text``, ``model=hf_image``) through train.py from a Hugging Face cache filled by the real
+huggingface_hub from tests/hub_server.py, offline; ``scripts/obstacles.py`` on the default MLP; every zoo
+config for a few steps on CUDA; every precision (16-mixed with its grad scaler); every
 quantization, bitsandbytes nf4 and int8 included (nf4 also saved and loaded by ``eval.py``); DDP on all visible
 GPUs and FSDP (both through ``train.py``, which Lightning re-executes per rank); a stacked sweep through
 ``scripts/gpu_stacked_check.py`` where that file exists; and the training throughput of the default MLP and a CNN against a hand-written loop
@@ -27,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dlr.config.compose import compose_config, zoo_torch_models  # noqa: E402
+from dlr.quant.precision import accelerator_of  # noqa: E402
 from dlr.run.evaluate import evaluate  # noqa: E402
 from dlr.run.train import train  # noqa: E402
 from dlr.tasks.from_config import build_datamodule, build_task  # noqa: E402
@@ -55,6 +59,21 @@ COMMANDS = {  # checks that need processes Lightning starts itself
     "fsdp": ["train.py", "trainer=fsdp", *QUIET, "trainer.max_epochs=2", "data.num_samples=2000"],
 }
 KEPT = ("test/acc", "delta/test/acc", "memory/measured/peak_cuda_allocated_bytes")
+# Hub-style models from the cache, each through train.py on whatever `auto` picks (the GPU here).
+HUB_RUNS = {
+    "hub/hf_text": [
+        "model=hf_text",
+        "model.net.source=tiny-org/tiny-bert",
+        "data=bbc_news",
+        "data.max_length=16",
+    ],
+    "hub/hf_image_bnb": [
+        "model=hf_image",
+        "model.net.source=tiny-org/tiny-vit",
+        "data=digits",
+        "quantization=bnb",
+    ],
+}
 
 
 def zoo_runs() -> dict[str, list[str]]:
@@ -79,17 +98,82 @@ def run_flow(name: str, overrides: list[str], root: Path, dry: bool) -> dict:
     }
 
 
-def run_command(args: list[str], root: Path, dry: bool) -> dict:
+def run_command(args: list[str], root: Path, dry: bool, env: dict | None = None) -> dict:
     if dry:
         return {"status": "skipped", "reason": "no CUDA here"}
-    log_dir = root / args[1].replace("=", "_")
+    log_dir = root / args[1].replace("=", "_").replace("/", "_")
     done = subprocess.run(
-        [sys.executable, *args, f"paths.log_dir={log_dir}"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, *args, f"paths.log_dir={log_dir}"], cwd=ROOT, capture_output=True, text=True, env=env
     )
     records = [json.loads(p.read_text()) for p in log_dir.rglob("metrics.json")]
     passed = done.returncode == 0 and len(records) == 1 and records[0]["status"] == "completed"
     reason = None if passed else (done.stderr.strip().splitlines() or ["no output"])[-1]
     return {"status": "pass" if passed else "fail", "reason": reason, "records": len(records)}
+
+
+def auto_accelerator(root: Path, dry: bool) -> dict:
+    """The default trainer (`accelerator: auto`) on this machine: the run must land on the GPU and say so."""
+    cfg = compose_config(
+        [*QUIET, "trainer.max_epochs=1", "data.num_samples=2000"], root / "auto", log_dir=root
+    )
+    if dry:
+        return {"status": "skipped", "reason": f"no CUDA here: auto resolves to {accelerator_of(cfg)}"}
+    record = train(cfg) or {}
+    device = record.get("device") or {}
+    passed = record.get("status") == "completed" and device.get("accelerator") == "cuda"
+    reason = record.get("error") or f"the default run went to {device.get('accelerator')}"
+    return {"status": "pass" if passed else "fail", "reason": None if passed else reason, **device}
+
+
+def hub_models_from_cache(root: Path, dry: bool) -> dict:
+    """Tiny hub repositories downloaded by huggingface_hub from a Hub on 127.0.0.1 into a fresh cache, then
+    trained by train.py with HF_HUB_OFFLINE=1, on the GPU `auto` picks."""
+    from tests.hub_repos import write_repos
+    from tests.hub_server import HubServer
+
+    if dry:
+        return {"status": "skipped", "reason": "no CUDA here"}
+    repos, env = write_repos(root / "repos"), {**os.environ, "HF_HOME": str(root / "hf")}
+    # Every file of each repository (the tokenizer too), as a user's first online run downloads them.
+    fill = "import sys, huggingface_hub as hub; [hub.snapshot_download(repo) for repo in sys.argv[1:]]"
+    with HubServer(repos) as hub:
+        subprocess.run(
+            [sys.executable, "-c", fill, "tiny-org/tiny-bert", "tiny-org/tiny-vit"],
+            env={**env, "HF_ENDPOINT": hub.url},
+            check=True,
+        )
+    env["HF_HUB_OFFLINE"] = "1"
+    outcomes = {}
+    for name, overrides in HUB_RUNS.items():
+        outcomes[name] = run_command(
+            ["train.py", *overrides, *QUIET, "trainer.max_epochs=1"], root, False, env
+        )
+    passed = all(o["status"] == "pass" for o in outcomes.values())
+    return {
+        "status": "pass" if passed else "fail",
+        "reason": None if passed else str(outcomes),
+        "runs": outcomes,
+    }
+
+
+def obstacles(root: Path, dry: bool) -> dict:
+    """scripts/obstacles.py on the default MLP: sizes, memory, latency per precision, int8/int4 accuracy."""
+    command = [sys.executable, "scripts/obstacles.py", "model=mlp", "data.num_samples=2000", "--rounds", "2"]
+    if dry:
+        return {"status": "skipped", "reason": "no CUDA here"}
+    done = subprocess.run(
+        [*command, "--out", str(root / "obstacles")], cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        return {"status": "fail", "reason": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+    result = json.loads(done.stdout)
+    passed = result["device"]["accelerator"] == "cuda"
+    table = {d: result["precisions"][d].get("latency_ms") for d in ("fp32", "bf16", "int8", "int4")}
+    return {
+        "status": "pass" if passed else "fail",
+        "reason": None if passed else "not on CUDA",
+        "latency_ms": table,
+    }
 
 
 def hand_loop_samples_per_s(cfg, steps: int) -> float:
@@ -174,7 +258,13 @@ def stacked(root: Path, dry: bool) -> dict:
 
 
 def all_checks(root: Path, dry: bool) -> dict:
-    checks = {name: (run_flow, (name, [*QUICK, *o], root, dry)) for name, o in RUNS.items()}
+    # The Colab path first: a timeout keeps what finished.
+    checks = {
+        "auto_accelerator": (auto_accelerator, (root, dry)),
+        "hub_models_from_cache": (hub_models_from_cache, (root, dry)),
+        "obstacles": (obstacles, (root, dry)),
+    }
+    checks |= {name: (run_flow, (name, [*QUICK, *o], root, dry)) for name, o in RUNS.items()}
     checks |= {name: (run_flow, (name, o, root, dry)) for name, o in zoo_runs().items()}
     checks |= {name: (run_command, (args, root, dry)) for name, args in COMMANDS.items()}
     checks["quantization/bnb_nf4_round_trip"] = (bnb_round_trip, (root, dry))

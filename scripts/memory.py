@@ -11,16 +11,9 @@ import json
 import sys
 
 from dlr import console
-from dlr.quant.memory import human
+from dlr.quant.memory import BITS, human, training_bytes
 
-BITS = {"fp64": 64, "fp32": 32, "bf16": 16, "fp16": 16, "int8": 8, "int4": 4}
 SHOWN = ("fp32", "bf16", "int8", "int4")
-
-
-def needs(params: float, dtype: str) -> dict[str, float]:
-    """Every tensor in ``dtype``: weights, one gradient per weight, AdamW's two moments per weight."""
-    weights = params * BITS[dtype] / 8
-    return {"weights": weights, "grads": weights, "adam_states": 2 * weights, "training_total": 4 * weights}
 
 
 def main(argv: list[str]) -> dict:
@@ -29,8 +22,8 @@ def main(argv: list[str]) -> dict:
     dtype = options.get("dtype", "fp32")
     if dtype not in BITS:
         sys.exit(f"error: dtype must be one of {', '.join(BITS)}; got {dtype!r}")
-    headline = needs(params, dtype)
-    table = {name: needs(params, name) for name in dict.fromkeys((dtype, *SHOWN))}
+    headline = training_bytes(params, dtype)
+    table = {name: training_bytes(params, name) for name in dict.fromkeys((dtype, *SHOWN))}
     with console.to_stderr():
         print(
             f"{params:.3g} parameters x {BITS[dtype]} bits = {human(headline['weights'])} of weights ({dtype})"

@@ -4,8 +4,9 @@ endpoint serves them, so the real ``huggingface_hub`` (under ``HF_ENDPOINT``) do
 ``<repos>/<owner>/<name>/<files>`` is the repository ``owner/name``. ``HEAD`` and ``GET`` on
 ``/<owner>/<name>/resolve/<revision>/<file>`` answer with the headers the client reads (``X-Repo-Commit``,
 ``ETag``, ``Content-Length``) and the Hub's error codes (``X-Error-Code: RepoNotFound`` or
-``EntryNotFound`` with a 404). ``/api/models/<owner>/<name>`` (the model's info) and its ``tree/<revision>/<path>``
-listing answer as the Hub's API does, which transformers asks about tags and chat templates. Anything else
+``EntryNotFound`` with a 404). ``/api/models/<owner>/<name>[/revision/<revision>]`` (the model's info and files, which
+``snapshot_download`` reads) and its ``tree/<revision>/<path>`` listing answer as the Hub's API does, which
+transformers asks about tags and chat templates. Anything else
 gets a 404. Every request is kept in ``requests``.
 """
 
@@ -14,6 +15,12 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+
+def _blob(file: Path) -> dict:
+    """A file as the Hub's tree lists it: its size and its git blob id."""
+    content = file.read_bytes()
+    return {"size": len(content), "oid": hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -38,7 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._missing("RepoNotFound")
         commit = hashlib.sha1(repo.name.encode()).hexdigest()
         files = sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file())
-        if api and len(parts) == 4:
+        if api and (len(parts) == 4 or parts[4:5] == ["revision"]):  # the model's info, at main or a revision
             info = {"id": "/".join(owner_and_name), "sha": commit, "tags": [], "siblings": files}
             return self._send(
                 json.dumps({**info, "siblings": [{"rfilename": f} for f in files]}).encode(), body
@@ -48,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
             if folder and not (repo / folder).is_dir():
                 return self._missing("EntryNotFound", commit)
             listed = [f for f in files if f.startswith(folder)]
-            entries = [{"type": "file", "path": f, "size": (repo / f).stat().st_size} for f in listed]
+            entries = [{"type": "file", "path": f, **_blob(repo / f)} for f in listed]
             return self._send(json.dumps(entries).encode(), body)
         if api or len(parts) < 5 or parts[2] != "resolve":
             return self._missing("RepoNotFound")

@@ -104,6 +104,8 @@ BUDGET: list[tuple[str, list[str]]] = [
     (r"^python -m pytest", ["--collect-only", "-q"]),
     (r"^python scripts/bench_(inference|training)\.py", ["--width", "256", "--rounds", "1"]),
     (r"^python scripts/memory_generalisation\.py", ["--epochs", "1"]),
+    (r"^python scripts/obstacles\.py", ["--epochs", "1", "--rounds", "1", "--calls", "1"]),
+    (r"^python scripts/obstacles\.py.*model=mlp", ["data.num_samples=500"]),
     (r"^python scripts/bench_sweep\.py", ["--epochs", "1", "--widths", "4,8"]),
     (r"^python scripts/hopfield_capacity\.py", ["--n-units", "64", "--points", "3", "--trials", "1"]),
     (
@@ -124,7 +126,7 @@ SKIPPED: dict[str, str] = {
     "loopback server",
     r"data\.name=ylecun/mnist": "downloads from the Hugging Face Hub; tests/data/test_hf.py reads the same "
     "kinds of files offline",
-    r"model\.net\.source=google/|model\.net\.pretrained=true": "downloads weights from the Hugging Face Hub",
+    r"model(\.net\.source)?=google/|model\.net\.pretrained=true": "downloads weights from the Hugging Face Hub",
     r"^wandb (sweep|agent)\b": "needs network and a W&B account: the sweep lives on W&B's server",
 }
 

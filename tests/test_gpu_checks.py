@@ -23,6 +23,9 @@ def test_gpu_checks_compose_every_check_on_cpu(tmp_path):
     checks = results["checks"]
     assert results["dry_run"] and {c["status"] for c in checks.values()} == {"skipped"}
     expected = {
+        "auto_accelerator",
+        "hub_models_from_cache",
+        "obstacles",
         "precision/16-mixed",
         "quantization/bnb_nf4",
         "zoo/elm",

@@ -14,9 +14,18 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
+#: Bits a number takes in each storage type; int8 and int4 leave out their scales (a few percent more).
+BITS = {"fp64": 64, "fp32": 32, "bf16": 16, "fp16": 16, "int8": 8, "int4": 4}
 #: Parameter dtype under each Lightning precision (mixed precision keeps fp32 weights, casts activations).
 PARAM_DTYPE = {"64-true": torch.float64, "bf16-true": torch.bfloat16, "16-true": torch.float16}
 ACTIVATION_DTYPE = {**PARAM_DTYPE, "bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}
+
+
+def training_bytes(params: float, dtype: str) -> dict[str, float]:
+    """The course's arithmetic, every tensor in ``dtype``: the weights, a gradient per weight, AdamW's two
+    moments per weight (220e9 parameters in fp32: 880 GB of weights, 3.52 TB to train)."""
+    weights = params * BITS[dtype] / 8
+    return {"weights": weights, "grads": weights, "adam_states": 2 * weights, "training_total": 4 * weights}
 
 
 def tensor_bytes(value) -> int:
