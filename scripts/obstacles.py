@@ -40,10 +40,11 @@ from dlr.quant.methods import input_batch, shipped_post_training  # noqa: E402
 from dlr.quant.precision import accelerator_of  # noqa: E402
 from dlr.quant.ptq import quantize_net  # noqa: E402
 from dlr.records import scalar_metrics  # noqa: E402
-from dlr.run.build import build_datamodule, build_net, build_trainer  # noqa: E402
+from dlr.run.build import build_trainer  # noqa: E402
 from dlr.run.evaluate import rebuild_run  # noqa: E402
 from dlr.run.train import train  # noqa: E402
 from dlr.studies.obstacles_figure import draw  # noqa: E402
+from dlr.tasks.from_config import build_datamodule, build_net  # noqa: E402
 
 PRECISIONS = ("fp32", "bf16", "int8", "int4")
 QUANTIZED = {"int8": "int8_dynamic", "int4": "int4_weight_only"}
