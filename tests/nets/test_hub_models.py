@@ -6,6 +6,7 @@ The Hub is ``tests/hub_server.py``: the real ``huggingface_hub`` downloads from 
 hub id run in a fresh interpreter (``tests/hub_probe.py``); local folders load in this one.
 """
 
+import importlib
 import json
 import os
 import subprocess
@@ -149,6 +150,16 @@ def test_train_py_trains_a_hub_text_model_downloaded_then_offline(repos, tmp_pat
         records += [json.loads(p.read_text()) for p in (tmp_path / name).rglob("metrics.json")]
     assert [r["status"] for r in records] == ["completed", "completed"]
     assert records[0]["metrics"]["params/total"] == records[1]["metrics"]["params/total"]
+
+
+def test_importing_the_hub_module_leaves_the_environment_as_it_was(monkeypatch):
+    import dlr.hub
+
+    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(variable, raising=False)
+    before = dict(os.environ)
+    importlib.reload(dlr.hub)
+    assert dict(os.environ) == before  # the user's HF_HUB_OFFLINE decides, never dlr
 
 
 def test_an_image_backbone_keeps_its_weights_and_gets_a_new_head(repos):
